@@ -1,0 +1,70 @@
+# The steps of the loop. `make help` lists them. Everything runs from the project's own virtualenvs.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LS_VENV := .venv-labelstudio
+DATA := data/sample
+EXPERIMENTS := $(sort $(wildcard experiments/*.toml))
+
+# datasets and huggingface_hub never reach a hub from here (none is reachable, and a lookup costs time).
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+# The tracking URI is always explicit: the project's own sqlite store unless the caller points elsewhere.
+export MLFLOW_TRACKING_URI ?= sqlite:///$(CURDIR)/mlflow.db
+
+.PHONY: help setup train test test-fast ui lint format bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-20s\033[0m %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed ## Create .venv and install the toolkit with its dev tools (quick when already done)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]' 2> $(VENV)/pip.log || { cat $(VENV)/pip.log; exit 1; }
+	touch $@
+
+train: setup ## Build the dataset from the shipped annotations and train every experiment, logged to MLflow
+	$(BIN)/toolkit dataset build --output $(DATA)
+	for experiment in $(EXPERIMENTS); do $(BIN)/toolkit train "$$experiment" --data $(DATA); done
+	@echo "Runs are in $(MLFLOW_TRACKING_URI); open them with: make ui"
+
+test: setup label-studio-venv ## Run every test, starting the servers the integration tests need
+	$(BIN)/pytest -q
+
+test-fast: setup ## Run the tests that need no server
+	$(BIN)/pytest -q -m "not integration"
+
+ui: setup ## Open the MLflow UI on http://127.0.0.1:5000 over the project's store
+	$(BIN)/mlflow ui --backend-store-uri "$(MLFLOW_TRACKING_URI)" --host 127.0.0.1 --port $${MLFLOW_UI_PORT:-5000}
+
+lint: setup ## Check the code with ruff
+	$(BIN)/ruff check toolkit tests bench
+	$(BIN)/ruff format --check toolkit tests bench
+
+format: setup ## Format the code with ruff
+	$(BIN)/ruff check --fix toolkit tests bench
+	$(BIN)/ruff format toolkit tests bench
+
+# ---- Label Studio (its own virtualenv) ---------------------------------------------------------------------
+.PHONY: label-studio-venv
+label-studio-venv: $(LS_VENV)/.installed ## Install the label-studio server in its own virtualenv
+
+$(LS_VENV)/.installed:
+	test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install --quiet --disable-pip-version-check 'label-studio==1.23.2' 2> $(LS_VENV)/pip.log || { cat $(LS_VENV)/pip.log; exit 1; }
+	touch $@
+# ---- end Label Studio --------------------------------------------------------------------------------------
+
+# ---- MLflow server -----------------------------------------------------------------------------------------
+# ---- end MLflow server -------------------------------------------------------------------------------------
+
+# ---- Benchmarks --------------------------------------------------------------------------------------------
+# ---- end Benchmarks ----------------------------------------------------------------------------------------
+
+clean: ## Remove built data and local stores (keeps annotations and virtualenvs)
+	rm -rf data mlflow.db mlruns mlartifacts .pytest_cache

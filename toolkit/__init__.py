@@ -1,0 +1,3 @@
+"""Turn news articles into annotated datasets and trained models."""
+
+__version__ = "0.1.0"

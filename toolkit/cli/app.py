@@ -1,0 +1,43 @@
+"""Turn news articles into annotated datasets and trained models.
+
+ingest → export to Label Studio → pull annotations → dataset build → train (MLflow) → predict.
+"""
+
+from __future__ import annotations
+
+import typer
+from typer.core import TyperGroup
+
+from toolkit.cli import dataset_cmd, ingest_cmd, labelstudio_cmd, model_cmd, runs_cmd, schema_cmd
+from toolkit.errors import ToolkitError
+
+
+class _ToolkitGroup(TyperGroup):
+    """Print a user's mistake as one line on stderr and exit 1: no traceback for bad input."""
+
+    def invoke(self, ctx):  # noqa: ANN001, ANN201 - click's signature
+        try:
+            return super().invoke(ctx)
+        except ToolkitError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_ToolkitGroup,
+    help=__doc__,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(dataset_cmd.app, name="dataset")
+app.add_typer(runs_cmd.app, name="runs")
+app.add_typer(labelstudio_cmd.app, name="labelstudio")
+ingest_cmd.register(app)
+model_cmd.register(app)
+labelstudio_cmd.register(app)
+
+
+def main() -> None:
+    app()
