@@ -1,0 +1,212 @@
+"""Turn our hand-annotated articles (inline markup) into the Label Studio 1.23 JSON export we ship.
+
+We write the sample annotations as marked-up text so nobody counts character offsets by hand:
+`[ORG SoftBank]` is an entity, `{SPECULATIVE ...}` a claim. This script computes the offsets and writes the
+export exactly as Label Studio's full JSON export lays it out, including what real exports have: a few tasks
+annotated twice by different people (`*.ann2.txt`), skipped tasks, and a cancelled annotation.
+
+    .venv/bin/python annotations/sources/build_export.py
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from toolkit.ingest import split_sentences  # noqa: E402
+
+from toolkit.schema import load_schema  # noqa: E402
+
+OUTPUT = ROOT / "annotations" / "exports" / "news-sample" / "2026-11-29T120000Z.json"
+PROJECT_ID = 1
+ANNOTATORS = (1, 2, 3)  # Label Studio user ids, as `completed_by` holds them
+START_TIME = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+OPEN = re.compile(r"[\[{]([A-Z]+) ")
+
+# Short pieces an annotator skipped: adverts and link lists that slipped past ingest get no claim.
+SKIPPED_TEXTS = [
+    ("skip-en-001", "en", "Subscribe to our premium newsletter for daily market insights. Offer ends Friday."),
+    ("skip-fr-001", "fr", "Abonnez-vous à notre lettre d'information pour recevoir chaque matin l'essentiel des marchés."),
+]
+
+
+def parse_markup(marked: str, entity_labels: set[str], claim_labels: set[str], source: str) -> tuple[str, list]:
+    """Plain text and (group, label, start, end) regions from `[TYPE text]` and `{STATUS text}` markup."""
+    text: list[str] = []
+    regions, stack = [], []
+    position = 0
+    while position < len(marked):
+        char = marked[position]
+        match = OPEN.match(marked, position) if char in "[{" else None
+        if match:
+            label = match.group(1)
+            group = "entities" if char == "[" else "claims"
+            allowed = entity_labels if group == "entities" else claim_labels
+            if label not in allowed:
+                raise SystemExit(f"{source}: unknown {group} label {label!r} at character {position}")
+            if any(open_group == group for open_group, *_ in stack):
+                raise SystemExit(f"{source}: nested {group} at character {position}")
+            stack.append((group, label, len(text), char))
+            position = match.end()
+            continue
+        if char in "]}":
+            if not stack or {"]": "[", "}": "{"}[char] != stack[-1][3]:
+                raise SystemExit(f"{source}: unbalanced {char!r} at character {position}")
+            group, label, start, _ = stack.pop()
+            regions.append((group, label, start, len(text)))
+            position += 1
+            continue
+        text.append(char)
+        position += 1
+    if stack:
+        raise SystemExit(f"{source}: unclosed {stack[-1][0]} region")
+    plain = "".join(text)
+    for _group, label, start, end in regions:
+        if plain[start:end] != plain[start:end].strip() or start == end:
+            raise SystemExit(f"{source}: {label} region {plain[start:end]!r} has surrounding spaces or is empty")
+    return plain, regions
+
+
+def read_source(path: Path, schema) -> tuple[str, str, list]:
+    title_line, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+    if not title_line.startswith("title: "):
+        raise SystemExit(f"{path}: first line must be 'title: ...'")
+    text, regions = parse_markup(body.strip(), set(schema.entities.values), set(schema.claims.values), str(path))
+    return title_line.removeprefix("title: ").strip(), text, regions
+
+
+def region_id(*parts: object) -> str:
+    return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:10]
+
+
+def result_of(text: str, regions: list, salt: str) -> list[dict]:
+    return [
+        {
+            "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
+            "id": region_id(salt, group, label, start, end),
+            "from_name": group,
+            "to_name": "text",
+            "type": "labels",
+            "origin": "manual",
+        }
+        for group, label, start, end in sorted(regions, key=lambda region: (region[2], region[3], region[0]))
+    ]
+
+
+def timestamp(minutes: float) -> str:
+    return (START_TIME + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def annotation(annotation_id: int, task_id: int, annotator: int, result: list, minutes: float, cancelled: bool = False) -> dict:
+    return {
+        "id": annotation_id,
+        "completed_by": annotator,
+        "result": result,
+        "was_cancelled": cancelled,
+        "ground_truth": False,
+        "created_at": timestamp(minutes),
+        "updated_at": timestamp(minutes + 3),
+        "draft_created_at": None,
+        "lead_time": round(30 + 7.5 * len(result), 3),
+        "prediction": {},
+        "result_count": len(result),
+        "unique_id": str(region_id("annotation", annotation_id)),
+        "import_id": None,
+        "last_action": None,
+        "bulk_created": False,
+        "task": task_id,
+        "project": PROJECT_ID,
+        "updated_by": annotator,
+        "parent_prediction": None,
+        "parent_annotation": None,
+        "last_created_by": None,
+    }
+
+
+def task(task_id: int, data: dict, annotations: list[dict], minutes: float) -> dict:
+    return {
+        "id": task_id,
+        "annotations": annotations,
+        "file_upload": None,
+        "drafts": [],
+        "predictions": [],
+        "data": data,
+        "meta": {},
+        "created_at": timestamp(minutes),
+        "updated_at": timestamp(minutes + 60),
+        "inner_id": task_id,
+        "total_annotations": sum(not a["was_cancelled"] for a in annotations),
+        "cancelled_annotations": sum(a["was_cancelled"] for a in annotations),
+        "total_predictions": 0,
+        "comment_count": 0,
+        "unresolved_comment_count": 0,
+        "last_comment_updated_at": None,
+        "project": PROJECT_ID,
+        "updated_by": annotations[-1]["completed_by"] if annotations else None,
+        "comment_authors": [],
+    }
+
+
+def task_data(article_id: str, lang: str, title: str | None, text: str) -> dict:
+    return {
+        "text": text,
+        "article_id": article_id,
+        "content_hash": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "lang": lang,
+        "title": title,
+        "sentences": [list(pair) for pair in split_sentences(text, lang)],
+    }
+
+
+def build() -> list[dict]:
+    schema = load_schema(ROOT / "annotations" / "schema.toml")
+    sources = sorted(path for path in HERE.glob("*/*.txt") if ".ann2" not in path.name)
+    tasks, next_annotation = [], 1
+    for task_id, path in enumerate(sources, start=1):
+        article_id, lang = path.stem, path.parent.name
+        title, text, regions = read_source(path, schema)
+        primary = ANNOTATORS[task_id % len(ANNOTATORS)]
+        minutes = task_id * 17.0
+        annotations = [annotation(next_annotation, task_id, primary, result_of(text, regions, next_annotation), minutes)]
+        next_annotation += 1
+        second = path.with_name(f"{path.stem}.ann2.txt")
+        if second.exists():
+            second_title, second_text, second_regions = read_source(second, schema)
+            if (second_title, second_text) != (title, text):
+                raise SystemExit(f"{second}: text differs from {path.name} once markup is removed")
+            other = ANNOTATORS[(task_id + 1) % len(ANNOTATORS)]
+            annotations.append(
+                annotation(next_annotation, task_id, other, result_of(text, second_regions, next_annotation), minutes + 600)
+            )
+            next_annotation += 1
+        if task_id % 29 == 0:
+            # A second annotator opened the task and skipped it: Label Studio keeps that as a cancelled annotation.
+            other = ANNOTATORS[(task_id + 2) % len(ANNOTATORS)]
+            annotations.append(annotation(next_annotation, task_id, other, [], minutes + 900, cancelled=True))
+            next_annotation += 1
+        tasks.append(task(task_id, task_data(article_id, lang, title, text), annotations, minutes))
+    for offset, (article_id, lang, text) in enumerate(SKIPPED_TEXTS, start=1):
+        task_id = len(tasks) + 1
+        skipped = annotation(next_annotation, task_id, ANNOTATORS[offset % 3], [], task_id * 17.0, cancelled=True)
+        next_annotation += 1
+        tasks.append(task(task_id, task_data(article_id, lang, None, text), [skipped], task_id * 17.0))
+    return tasks
+
+
+def main() -> None:
+    tasks = build()
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(json.dumps(tasks, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {len(tasks)} tasks to {OUTPUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
