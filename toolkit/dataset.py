@@ -73,13 +73,21 @@ def latest_snapshots(root: Path = DEFAULT_EXPORTS) -> list[Path]:
     """The newest export of each project folder under `root` (snapshot names sort by time)."""
     if not root.is_dir():
         raise ToolkitError(f"{root}: no exports folder; pass export files or run `toolkit pull` first")
-    latest = [max(files) for folder in sorted(root.iterdir()) if folder.is_dir() and (files := list(folder.glob("*.json")))]
+    latest = [
+        max(files)
+        for folder in sorted(root.iterdir())
+        if folder.is_dir() and (files := list(folder.glob("*.json")))
+    ]
     if not latest:
-        raise ToolkitError(f"{root}: no export snapshots found; pass export files or run `toolkit pull` first")
+        raise ToolkitError(
+            f"{root}: no export snapshots found; pass export files or run `toolkit pull` first"
+        )
     return latest
 
 
-def split_groups(groups: Sequence[str], languages: dict[str, str], seed: int, fractions: tuple[float, float]) -> dict[str, str]:
+def split_groups(
+    groups: Sequence[str], languages: dict[str, str], seed: int, fractions: tuple[float, float]
+) -> dict[str, str]:
     """Assign each group (article) to a split, seeded, so no article is in two splits.
 
     Each language is shuffled and cut separately so that French and English both appear in every split.
@@ -95,7 +103,9 @@ def split_groups(groups: Sequence[str], languages: dict[str, str], seed: int, fr
         n_test = round(len(members) * test_fraction)
         n_validation = round(len(members) * validation_fraction)
         for index, group in enumerate(members):
-            assignment[group] = "test" if index < n_test else "validation" if index < n_test + n_validation else "train"
+            assignment[group] = (
+                "test" if index < n_test else "validation" if index < n_test + n_validation else "train"
+            )
     return assignment
 
 
@@ -124,15 +134,33 @@ def _rows(annotation: TaskAnnotation, schema: Schema, counters: Counter) -> tupl
     for index, (start, end) in enumerate(_sentences(annotation)):
         sentence = annotation.text[start:end]
         row_id = f"{annotation.article_id}:{index}"
-        common = {"id": row_id, "article_id": annotation.article_id, "lang": annotation.lang, "text": sentence}
-        claim_rows.append({**common, "label": _claim_label(start, end, claims, schema.claim_classes[0]), "start": start, "end": end})
-        inside = [Span(s.start - start, s.end - start, s.label) for s in entities if s.start >= start and s.end <= end]
+        common = {
+            "id": row_id,
+            "article_id": annotation.article_id,
+            "lang": annotation.lang,
+            "text": sentence,
+        }
+        claim_rows.append(
+            {
+                **common,
+                "label": _claim_label(start, end, claims, schema.claim_classes[0]),
+                "start": start,
+                "end": end,
+            }
+        )
+        inside = [
+            Span(s.start - start, s.end - start, s.label)
+            for s in entities
+            if s.start >= start and s.end <= end
+        ]
         counters["entities_across_sentences"] += sum(
             1 for s in entities if s.start < end and s.end > start and not (s.start >= start and s.end <= end)
         )
         tokens = tokenize_with_boundaries(sentence, [b for s in inside for b in (s.start, s.end)])
         tags = spans_to_bio(tokens, inside)
-        counters["entities"] += sum(tag.startswith("B-") for tag in tags)
+        tagged = sum(tag.startswith("B-") for tag in tags)
+        counters["entities"] += tagged
+        counters["entities_not_aligned"] += len(inside) - tagged
         entity_rows.append(
             {
                 **common,
@@ -161,9 +189,16 @@ def content_hash(tables: dict[str, dict[str, list[dict]]], label_names: dict[str
 def _features(task: str, label_names: list[str]):  # noqa: ANN202 - datasets.Features, imported lazily
     from datasets import ClassLabel, Features, List, Value
 
-    common = {"id": Value("string"), "article_id": Value("string"), "lang": Value("string"), "text": Value("string")}
+    common = {
+        "id": Value("string"),
+        "article_id": Value("string"),
+        "lang": Value("string"),
+        "text": Value("string"),
+    }
     if task == "claims":
-        return Features({**common, "label": ClassLabel(names=label_names), "start": Value("int32"), "end": Value("int32")})
+        return Features(
+            {**common, "label": ClassLabel(names=label_names), "start": Value("int32"), "end": Value("int32")}
+        )
     return Features(
         {
             **common,
@@ -228,7 +263,9 @@ def write_dataset(
             manifest.tasks[task] = {
                 "labels": names,
                 "rows": {split: len(rows) for split, rows in splits.items()},
-                "articles": {split: len({row["article_id"] for row in rows}) for split, rows in splits.items()},
+                "articles": {
+                    split: len({row["article_id"] for row in rows}) for split, rows in splits.items()
+                },
                 "label_counts": {split: _label_counts(task, rows) for split, rows in splits.items()},
             }
         (staging / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -268,8 +305,7 @@ def build_dataset(
     sources = []
     for path in exports:
         result = read_export(path, schema, strict=True)
-        for name in ("tasks", "annotations", "kept", "cancelled", "empty", "tasks_without_annotation", "utf16_repaired"):
-            setattr(report, name, getattr(report, name) + getattr(result.report, name))
+        report.add(result.report)
         per_task: dict[int, list[TaskAnnotation]] = defaultdict(list)
         for annotation in result.annotations:
             per_task[annotation.task_id].append(annotation)
@@ -277,13 +313,23 @@ def build_dataset(
             by_article[task_annotations[0].article_id] = task_annotations
         sources.append({"path": str(path), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()})
     if not by_article:
-        raise ToolkitError(f"{', '.join(map(str, exports))}: no usable annotation (all cancelled, empty or missing)")
-    chosen = {article_id: choose_annotation(annotations) for article_id, annotations in sorted(by_article.items())}
+        raise ToolkitError(
+            f"{', '.join(map(str, exports))}: no usable annotation (all cancelled, empty or missing)"
+        )
+    chosen = {
+        article_id: choose_annotation(annotations) for article_id, annotations in sorted(by_article.items())
+    }
     duplicates = sum(len(task_annotations) - 1 for task_annotations in by_article.values())
     assignment = split_groups(
-        list(chosen), {a: annotation.lang for a, annotation in chosen.items()}, seed, (validation_fraction, test_fraction)
+        list(chosen),
+        {a: annotation.lang for a, annotation in chosen.items()},
+        seed,
+        (validation_fraction, test_fraction),
     )
-    tables: dict[str, dict[str, list[dict]]] = {"claims": {s: [] for s in SPLITS}, "entities": {s: [] for s in SPLITS}}
+    tables: dict[str, dict[str, list[dict]]] = {
+        "claims": {s: [] for s in SPLITS},
+        "entities": {s: [] for s in SPLITS},
+    }
     counters: Counter = Counter()
     for article_id, annotation in chosen.items():
         claim_rows, entity_rows = _rows(annotation, schema, counters)
@@ -304,7 +350,9 @@ def build_dataset(
         schema_digest=schema.digest,
         report=extra,
     )
-    return BuildResult(output=Path(output), manifest=manifest, report=report, duplicate_annotations=duplicates)
+    return BuildResult(
+        output=Path(output), manifest=manifest, report=report, duplicate_annotations=duplicates
+    )
 
 
 def load_dataset(path: Path, task: str):  # noqa: ANN201 - (DatasetDict, manifest dict); datasets imported lazily
@@ -316,8 +364,12 @@ def load_dataset(path: Path, task: str):  # noqa: ANN201 - (DatasetDict, manifes
     path = Path(path)
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
-        raise ToolkitError(f"{path}: not a toolkit dataset (no {MANIFEST}); build one with `toolkit dataset build`")
+        raise ToolkitError(
+            f"{path}: not a toolkit dataset (no {MANIFEST}); build one with `toolkit dataset build`"
+        )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if not (path / task).is_dir():
-        raise ToolkitError(f"{path}: has no {task!r} dataset (it has: {', '.join(manifest.get('tasks', {})) or 'none'})")
+        raise ToolkitError(
+            f"{path}: has no {task!r} dataset (it has: {', '.join(manifest.get('tasks', {})) or 'none'})"
+        )
     return load_from_disk(str(path / task)), manifest

@@ -17,7 +17,15 @@ from toolkit.io import read_json
 from toolkit.schema import TEXT_NAME, Schema
 from toolkit.spans import check_span, from_utf16
 
-__all__ = ["Region", "TaskAnnotation", "ExportReport", "ExportResult", "parse_export", "read_export", "choose_annotation"]
+__all__ = [
+    "Region",
+    "TaskAnnotation",
+    "ExportReport",
+    "ExportResult",
+    "parse_export",
+    "read_export",
+    "choose_annotation",
+]
 
 
 @dataclass(frozen=True)
@@ -58,13 +66,28 @@ class ExportReport:
     empty: int = 0
     tasks_without_annotation: int = 0
     utf16_repaired: int = 0
+    whitespace_trimmed: int = 0
     bad_spans: int = 0
     unknown_labels: int = 0
     problems: list[str] = field(default_factory=list)
 
+    def add(self, other: ExportReport) -> None:
+        """Fold another export's counts into this one (several exports feed one dataset)."""
+        for name, value in other.__dict__.items():
+            if isinstance(value, int):
+                setattr(self, name, getattr(self, name) + value)
+        self.problems.extend(other.problems)
+
     def summary(self) -> str:
         parts = [f"{self.tasks} tasks", f"{self.kept} annotations kept"]
-        for name in ("cancelled", "empty", "tasks_without_annotation", "utf16_repaired", "bad_spans", "unknown_labels"):
+        for name in (
+            "cancelled",
+            "empty",
+            "tasks_without_annotation",
+            "utf16_repaired",
+            "bad_spans",
+            "unknown_labels",
+        ):
             value = getattr(self, name)
             if value:
                 parts.append(f"{value} {name.replace('_', ' ')}")
@@ -77,7 +100,9 @@ class ExportResult:
     report: ExportReport
 
 
-def _region(raw: dict[str, Any], text: str, schema: Schema, place: str, report: ExportReport, strict: bool) -> Region | None:
+def _region(
+    raw: dict[str, Any], text: str, schema: Schema, place: str, report: ExportReport, strict: bool
+) -> Region | None:
     group_name = raw.get("from_name")
     value = raw.get("value") or {}
     labels = value.get("labels") or []
@@ -98,9 +123,19 @@ def _region(raw: dict[str, Any], text: str, schema: Schema, place: str, report: 
         # The browser counts UTF-16 code units; Python counts code points. Offsets that match once converted
         # were drifted by emoji or other non-BMP characters before them: repair rather than lose the span.
         repaired_start, repaired_end = from_utf16(text, start), from_utf16(text, end)
-        if (repaired_start, repaired_end) != (start, end) and not check_span(text, repaired_start, repaired_end, expected):
+        if (repaired_start, repaired_end) != (start, end) and not check_span(
+            text, repaired_start, repaired_end, expected
+        ):
             report.utf16_repaired += 1
             start, end, problem = repaired_start, repaired_end, None
+    if not problem and text[start:end] != text[start:end].strip():
+        # A selection dragged over a space or a line break: keep the words, count the repair.
+        inner = text[start:end]
+        start, end = start + len(inner) - len(inner.lstrip()), end - (len(inner) - len(inner.rstrip()))
+        if start >= end:
+            problem = "span holds only whitespace"
+        else:
+            report.whitespace_trimmed += 1
     if problem:
         report.bad_spans += 1
         if strict:
@@ -185,4 +220,6 @@ def choose_annotation(annotations: list[TaskAnnotation]) -> TaskAnnotation:
 
 
 def label_counts(annotations: list[TaskAnnotation]) -> Counter:
-    return Counter((region.group, region.label) for annotation in annotations for region in annotation.regions)
+    return Counter(
+        (region.group, region.label) for annotation in annotations for region in annotation.regions
+    )

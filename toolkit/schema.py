@@ -84,13 +84,17 @@ def _group(raw: dict, key: str, path: Path) -> LabelGroup:
             for item in section["labels"]
         )
     except (KeyError, TypeError) as exc:
-        raise ToolkitError(f"{path}: section [{key}] needs a list of [[{key}.labels]] with a value each ({exc})") from None
+        raise ToolkitError(
+            f"{path}: section [{key}] needs a list of [[{key}.labels]] with a value each ({exc})"
+        ) from None
     if not labels:
         raise ToolkitError(f"{path}: [{key}] defines no labels")
     values = [label.value for label in labels]
     if len(set(values)) != len(values):
         raise ToolkitError(f"{path}: [{key}] defines a label twice: {values}")
-    return LabelGroup(name=str(section.get("name", key)), description=str(section.get("description", "")), labels=labels)
+    return LabelGroup(
+        name=str(section.get("name", key)), description=str(section.get("description", "")), labels=labels
+    )
 
 
 def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
@@ -125,7 +129,10 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
 def labeling_config(schema: Schema) -> str:
     """The Label Studio labelling config: one <Text>, an entity <Labels> group and a claim <Labels> group on it."""
     lines = ["<View>"]
-    for group, header in ((schema.entities, "Entities"), (schema.claims, "Claims: select the claim, pick its status")):
+    for group, header in (
+        (schema.entities, "Entities"),
+        (schema.claims, "Claims: select the claim, pick its status"),
+    ):
         lines.append(f"  <Header value={quoteattr(header)}/>")
         lines.append(f"  <Labels name={quoteattr(group.name)} toName={quoteattr(TEXT_NAME)}>")
         for label in group.labels:
@@ -135,6 +142,6 @@ def labeling_config(schema: Schema) -> str:
             rendered = " ".join(f"{key}={quoteattr(value)}" for key, value in attributes.items())
             lines.append(f"    <Label {rendered}/>")
         lines.append("  </Labels>")
-    lines.append(f'  <Text name={quoteattr(TEXT_NAME)} value="$text" granularity="word"/>')
+    lines.append(f'  <Text name={quoteattr(TEXT_NAME)} value="$text"/>')
     lines.append("</View>")
     return "\n".join(lines) + "\n"

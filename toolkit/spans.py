@@ -53,7 +53,7 @@ def tokenize_with_boundaries(text: str, boundaries: Iterable[int]) -> list[tuple
     """Tokenize, then split any token that a span boundary falls inside, so every span covers whole tokens."""
     cuts = sorted(set(boundaries))
     tokens = []
-    for token, start, end in tokenize(text):
+    for _token, start, end in tokenize(text):
         inner = [cut for cut in cuts if start < cut < end]
         for piece_start, piece_end in zip([start, *inner], [*inner, end], strict=True):
             piece = text[piece_start:piece_end]
@@ -131,7 +131,12 @@ def from_utf16(text: str, offset: int) -> int:
 
 def check_span(text: str, start: object, end: object, expected: str | None) -> str | None:
     """Why a span is unusable on `text`, or None when it is fine: offsets are ints in range, text matches."""
-    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
+    if (
+        not isinstance(start, int)
+        or not isinstance(end, int)
+        or isinstance(start, bool)
+        or isinstance(end, bool)
+    ):
         return f"offsets must be integers, got start={start!r} end={end!r}"
     if not 0 <= start < end <= len(text):
         return f"offsets [{start}, {end}) out of range for a text of {len(text)} characters"

@@ -22,7 +22,6 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from toolkit.ingest import split_sentences  # noqa: E402
-
 from toolkit.schema import load_schema  # noqa: E402
 
 OUTPUT = ROOT / "annotations" / "exports" / "news-sample" / "2026-11-29T120000Z.json"
@@ -33,12 +32,22 @@ OPEN = re.compile(r"[\[{]([A-Z]+) ")
 
 # Short pieces an annotator skipped: adverts and link lists that slipped past ingest get no claim.
 SKIPPED_TEXTS = [
-    ("skip-en-001", "en", "Subscribe to our premium newsletter for daily market insights. Offer ends Friday."),
-    ("skip-fr-001", "fr", "Abonnez-vous à notre lettre d'information pour recevoir chaque matin l'essentiel des marchés."),
+    (
+        "skip-en-001",
+        "en",
+        "Subscribe to our premium newsletter for daily market insights. Offer ends Friday.",
+    ),
+    (
+        "skip-fr-001",
+        "fr",
+        "Abonnez-vous à notre lettre d'information pour recevoir chaque matin l'essentiel des marchés.",
+    ),
 ]
 
 
-def parse_markup(marked: str, entity_labels: set[str], claim_labels: set[str], source: str) -> tuple[str, list]:
+def parse_markup(
+    marked: str, entity_labels: set[str], claim_labels: set[str], source: str
+) -> tuple[str, list]:
     """Plain text and (group, label, start, end) regions from `[TYPE text]` and `{STATUS text}` markup."""
     text: list[str] = []
     regions, stack = [], []
@@ -71,7 +80,9 @@ def parse_markup(marked: str, entity_labels: set[str], claim_labels: set[str], s
     plain = "".join(text)
     for _group, label, start, end in regions:
         if plain[start:end] != plain[start:end].strip() or start == end:
-            raise SystemExit(f"{source}: {label} region {plain[start:end]!r} has surrounding spaces or is empty")
+            raise SystemExit(
+                f"{source}: {label} region {plain[start:end]!r} has surrounding spaces or is empty"
+            )
     return plain, regions
 
 
@@ -79,7 +90,9 @@ def read_source(path: Path, schema) -> tuple[str, str, list]:
     title_line, _, body = path.read_text(encoding="utf-8").partition("\n\n")
     if not title_line.startswith("title: "):
         raise SystemExit(f"{path}: first line must be 'title: ...'")
-    text, regions = parse_markup(body.strip(), set(schema.entities.values), set(schema.claims.values), str(path))
+    text, regions = parse_markup(
+        body.strip(), set(schema.entities.values), set(schema.claims.values), str(path)
+    )
     return title_line.removeprefix("title: ").strip(), text, regions
 
 
@@ -105,7 +118,9 @@ def timestamp(minutes: float) -> str:
     return (START_TIME + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def annotation(annotation_id: int, task_id: int, annotator: int, result: list, minutes: float, cancelled: bool = False) -> dict:
+def annotation(
+    annotation_id: int, task_id: int, annotator: int, result: list, minutes: float, cancelled: bool = False
+) -> dict:
     return {
         "id": annotation_id,
         "completed_by": annotator,
@@ -175,7 +190,9 @@ def build() -> list[dict]:
         title, text, regions = read_source(path, schema)
         primary = ANNOTATORS[task_id % len(ANNOTATORS)]
         minutes = task_id * 17.0
-        annotations = [annotation(next_annotation, task_id, primary, result_of(text, regions, next_annotation), minutes)]
+        annotations = [
+            annotation(next_annotation, task_id, primary, result_of(text, regions, next_annotation), minutes)
+        ]
         next_annotation += 1
         second = path.with_name(f"{path.stem}.ann2.txt")
         if second.exists():
@@ -184,7 +201,13 @@ def build() -> list[dict]:
                 raise SystemExit(f"{second}: text differs from {path.name} once markup is removed")
             other = ANNOTATORS[(task_id + 1) % len(ANNOTATORS)]
             annotations.append(
-                annotation(next_annotation, task_id, other, result_of(text, second_regions, next_annotation), minutes + 600)
+                annotation(
+                    next_annotation,
+                    task_id,
+                    other,
+                    result_of(text, second_regions, next_annotation),
+                    minutes + 600,
+                )
             )
             next_annotation += 1
         if task_id % 29 == 0:
@@ -195,7 +218,9 @@ def build() -> list[dict]:
         tasks.append(task(task_id, task_data(article_id, lang, title, text), annotations, minutes))
     for offset, (article_id, lang, text) in enumerate(SKIPPED_TEXTS, start=1):
         task_id = len(tasks) + 1
-        skipped = annotation(next_annotation, task_id, ANNOTATORS[offset % 3], [], task_id * 17.0, cancelled=True)
+        skipped = annotation(
+            next_annotation, task_id, ANNOTATORS[offset % 3], [], task_id * 17.0, cancelled=True
+        )
         next_annotation += 1
         tasks.append(task(task_id, task_data(article_id, lang, None, text), [skipped], task_id * 17.0))
     return tasks

@@ -2,8 +2,87 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+TrackingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tracking-uri", help="MLflow tracking URI; default $MLFLOW_TRACKING_URI, else ./mlflow.db."
+    ),
+]
+
+
+def train_command(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).", exists=True, dir_okay=False)],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Dataset directory; default: the experiment's.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the estimator's randomness.")] = 13,
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """Fit the model an experiment file describes, evaluate it, and log one MLflow run."""
+    from toolkit.train import train
+
+    result = train(experiment, data, seed=seed, tracking_uri=tracking_uri)
+    headline = {
+        k: v
+        for k, v in result.metrics.items()
+        if k in ("test.macro_f1", "test.span_f1", "validation.macro_f1", "validation.span_f1")
+    }
+    scores = ", ".join(f"{name} {value:.3f}" for name, value in sorted(headline.items()))
+    typer.echo(f"run {result.run_name} ({result.run_id}) in {result.experiment_name}: {scores}")
+    typer.echo(f"  model: {result.model_uri}")
+
+
+def evaluate_command(
+    model_uri: Annotated[str, typer.Argument(help="runs:/ID/model, models:/NAME@ALIAS, ...")],
+    data: Annotated[
+        Path, typer.Argument(help="Dataset directory (built or imported).", exists=True, file_okay=False)
+    ],
+    split: Annotated[str, typer.Option(help="Split to score.")] = "validation",
+    positive: Annotated[str | None, typer.Option(help="Report the F1 of this class as positive_f1.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the metrics as JSON.")
+    ] = None,
+) -> None:
+    """Score a model on a dataset split: span F1 for entities, per-class and macro F1 for sentence labels."""
+    from toolkit.model_eval import evaluate_model
+
+    metrics = evaluate_model(model_uri, data, split=split, positive=positive, output=output)
+    headline = [name for name in ("span_f1", "macro_f1", "positive_f1", "accuracy") if name in metrics]
+    typer.echo(json.dumps({name: round(metrics[name], 4) for name in headline}))
+    if output:
+        typer.echo(f"wrote {len(metrics)} metrics to {output}")
+
+
+def predict_command(
+    model_uri: Annotated[str, typer.Argument(help="runs:/ID/model, models:/NAME@ALIAS, ...")],
+    articles: Annotated[
+        Path, typer.Argument(help="Articles JSONL from `toolkit ingest`.", exists=True, dir_okay=False)
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Predictions JSONL to write.")] = Path(
+        "predictions.jsonl"
+    ),
+    model: Annotated[
+        list[str] | None, typer.Option("--model", help="Another model to apply too (repeatable).")
+    ] = None,
+) -> None:
+    """Predict entity and claim spans, with labels and scores, for each article."""
+    from toolkit.predict import predict_file
+
+    result = predict_file([model_uri, *(model or [])], articles, output)
+    spans = ", ".join(f"{count} {group}" for group, count in sorted(result.spans.items())) or "no spans"
+    typer.echo(
+        f"wrote predictions for {result.articles} articles to {result.output} ({spans}; {result.model_version})"
+    )
 
 
 def register(root: typer.Typer) -> None:
     """Add the top-level `train`, `evaluate` and `predict` commands."""
+    root.command("train")(train_command)
+    root.command("evaluate")(evaluate_command)
+    root.command("predict")(predict_command)

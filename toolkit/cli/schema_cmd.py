@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="The label schema and the Label Studio labelling config generated from it.", no_args_is_help=True)
+app = typer.Typer(
+    help="The label schema and the Label Studio labelling config generated from it.", no_args_is_help=True
+)
 
 SchemaOption = Annotated[Path, typer.Option("--schema", help="The label schema (TOML).")]
 
@@ -15,15 +17,17 @@ SchemaOption = Annotated[Path, typer.Option("--schema", help="The label schema (
 @app.command("config")
 def config(
     schema: SchemaOption = Path("annotations/schema.toml"),
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the config; '-' for stdout.")] = Path(
-        "annotations/labeling_config.xml"
-    ),
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 when OUTPUT differs from the schema; write nothing.")] = False,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the config; '-' for stdout.")
+    ] = Path("annotations/labeling_config.xml"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when OUTPUT differs from the schema; write nothing.")
+    ] = False,
 ) -> None:
     """Generate the Label Studio labelling config from the label schema."""
     from toolkit.errors import ToolkitError
-    from toolkit.schema import labeling_config, load_schema
     from toolkit.io import write_text_atomic
+    from toolkit.schema import labeling_config, load_schema
 
     xml = labeling_config(load_schema(schema))
     if str(output) == "-":

@@ -1,0 +1,61 @@
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+
+HEAVY = ("mlflow", "datasets", "sklearn", "label_studio_sdk", "pandas", "pyarrow", "matplotlib")
+
+
+def test_help_imports_no_heavy_library():
+    # A fresh interpreter: in this one the other tests have imported everything already.
+    code = (
+        "import sys, json; from typer.testing import CliRunner; from toolkit.cli import app; "
+        "result = CliRunner().invoke(app, ['--help']); assert result.exit_code == 0, result.output; "
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))))"
+    )
+    loaded = json.loads(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    )
+    assert loaded == []
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    commands = [
+        [],
+        ["schema", "config"],
+        ["dataset", "build"],
+        ["train"],
+        ["evaluate"],
+        ["predict"],
+        ["ingest"],
+    ]
+    for command in commands:
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0, (command, result.output)
+        assert "Usage" in result.output
+
+
+def test_an_unknown_experiment_key_is_one_line(tmp_path):
+    experiment = tmp_path / "exp.toml"
+    experiment.write_text('[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\nCee = 1\n')
+    result = CliRunner().invoke(app, ["train", str(experiment), "--data", str(tmp_path)])
+    assert result.exit_code == 1
+    assert (
+        result.output
+        == f"error: {experiment}: unknown key `model.Cee` for ClaimClassifier"
+        + result.output.split("ClaimClassifier", 2)[2]
+    )
+    assert result.output.count("\n") == 1
+
+
+def test_train_on_a_missing_dataset_is_one_line(tmp_path):
+    result = CliRunner().invoke(
+        app, ["train", "experiments/claims-logreg.toml", "--data", str(tmp_path / "nothing")]
+    )
+    assert (
+        result.exit_code == 1 and "not a toolkit dataset" in result.output and result.output.count("\n") == 1
+    )

@@ -1,0 +1,112 @@
+import json
+
+import pytest
+from conftest import EN, make_export
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.dataset import build_dataset, load_dataset, split_groups
+from toolkit.errors import ToolkitError
+
+runner = CliRunner()
+
+
+def test_build_splits_by_article_and_labels_sentences(small_export, tmp_path):
+    result = build_dataset(
+        [small_export], tmp_path / "data", seed=1, validation_fraction=0.2, test_fraction=0.2
+    )
+    claims, manifest = load_dataset(tmp_path / "data", "claims")
+    entities, _ = load_dataset(tmp_path / "data", "entities")
+    articles = {split: set(claims[split]["article_id"]) for split in claims}
+    assert set(claims) == {"train", "validation", "test"}
+    assert not (articles["train"] & articles["validation"]) and not (articles["train"] & articles["test"])
+    assert not (articles["validation"] & articles["test"])
+    assert sum(map(len, articles.values())) == 12
+    assert {lang for split in claims for lang in claims[split]["lang"]} == {"en", "fr"}
+    names = claims["train"].features["label"].names
+    assert names[0] == "NONE" and "SPECULATIVE" in names
+    every = [(row["text"], names[row["label"]]) for split in claims for row in claims[split]]
+    assert ("Here is what we know.", "NONE") in every
+    assert ("Les détails sont au stade initial.", "SPECULATIVE") in every
+    assert manifest["content_hash"] == result.manifest.content_hash and len(manifest["content_hash"]) == 64
+    assert manifest["report"]["cancelled"] == 1 and result.duplicate_annotations == 1
+    tag_names = entities["train"].features["tags"].feature.names
+    for split in entities:
+        for row in entities[split]:
+            for token, start, end in zip(row["tokens"], row["starts"], row["ends"], strict=True):
+                assert row["text"][start:end] == token
+    rocket = [row for split in entities for row in entities[split] if "🚀" in row["text"]][0]
+    assert [
+        tag_names[t] for t, token in zip(rocket["tags"], rocket["tokens"], strict=True) if token == "Hooli"
+    ] == ["B-ORG"]
+
+
+def test_same_inputs_same_hash_and_the_seed_moves_articles(small_export, tmp_path):
+    first = build_dataset([small_export], tmp_path / "a", seed=1).manifest
+    again = build_dataset([small_export], tmp_path / "b", seed=1).manifest
+    other = build_dataset([small_export], tmp_path / "c", seed=2).manifest
+    assert first.content_hash == again.content_hash
+    assert other.content_hash != first.content_hash
+
+
+def test_the_second_annotator_is_used_when_most_recent(small_export, tmp_path):
+    build_dataset([small_export], tmp_path / "data", seed=1, validation_fraction=0, test_fraction=0)
+    claims, _ = load_dataset(tmp_path / "data", "claims")
+    names = claims["train"].features["label"].names
+    labels = [names[row["label"]] for row in claims["train"] if row["article_id"] == "en-1"]
+    assert labels[0] == "REPORTED"  # annotator 2 relabelled the first sentence, later than annotator 1
+
+
+def test_split_groups_keeps_every_language_in_every_split():
+    groups = [f"{lang}-{i}" for lang in ("en", "fr") for i in range(10)]
+    assignment = split_groups(groups, {g: g[:2] for g in groups}, seed=3, fractions=(0.2, 0.2))
+    for split in ("train", "validation", "test"):
+        assert {g[:2] for g, s in assignment.items() if s == split} == {"en", "fr"}
+
+
+def test_cli_build_and_rebuild(small_export, tmp_path):
+    output = tmp_path / "data"
+    result = runner.invoke(app, ["dataset", "build", str(small_export), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "claims: train" in result.output and "1 cancelled" in result.output
+    assert json.loads((output / "manifest.json").read_text())["version"] in result.output
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "message"),
+    [
+        (lambda region: region["value"].update(text="Acme Inc"), "span text 'Acme Inc' does not match"),
+        (lambda region: region["value"].update(labels=["RUMOUR"]), "not in the schema"),
+        (lambda region: region["value"].update(end=10_000), "out of range"),
+    ],
+)
+def test_a_bad_export_stops_with_one_line_and_writes_nothing(tmp_path, corrupt, message):
+    tasks = make_export([("a", "en", EN[0]), ("b", "en", EN[1])])
+    corrupt(tasks[1]["annotations"][0]["result"][1])
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(tasks))
+    output = tmp_path / "data"
+    result = runner.invoke(app, ["dataset", "build", str(path), "--output", str(output)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and result.output.startswith(f"error: {path} task 2")
+    assert message in result.output and "Traceback" not in result.output
+    assert not output.exists() and not list(tmp_path.glob(".data*"))
+
+
+def test_a_failed_rebuild_keeps_the_previous_dataset(small_export, tmp_path):
+    output = tmp_path / "data"
+    build_dataset([small_export], output)
+    before = (output / "manifest.json").read_text()
+    with pytest.raises(ToolkitError):
+        build_dataset([tmp_path / "missing.json"], output)
+    assert (output / "manifest.json").read_text() == before
+
+
+def test_non_utf8_and_empty_exports(tmp_path):
+    bad = tmp_path / "latin1.json"
+    bad.write_bytes('[{"data": {"text": "été"}}]'.encode("latin-1"))
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    for path, message in ((bad, "not valid UTF-8"), (empty, "file is empty")):
+        result = runner.invoke(app, ["dataset", "build", str(path), "--output", str(tmp_path / "out")])
+        assert result.exit_code == 1 and f"error: {path}" in result.output and message in result.output

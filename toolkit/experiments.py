@@ -1,0 +1,147 @@
+"""Experiment files (experiments/*.toml): what to train, on which data, with which parameters.
+
+    [experiment]
+    name = "claims-logreg"
+    task = "claims"                 # or "entities"
+    description = "TF-IDF words + characters, logistic regression"
+
+    [model]
+    estimator = "ClaimClassifier"   # or "EntityTagger"
+    C = 4.0                         # any parameter of the estimator
+
+    [data]
+    path = "data/sample"            # overridden by `toolkit train --data`
+
+Unknown sections or keys are refused with the file and key named, so a typo never silently trains defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ToolkitError
+from toolkit.io import read_text
+
+__all__ = ["Experiment", "load_experiment", "ESTIMATORS", "TASKS", "build_estimator", "flatten"]
+
+TASKS = ("claims", "entities")
+# Estimator name in experiment files → (module, class, the task it serves).
+ESTIMATORS = {
+    "ClaimClassifier": ("toolkit.models.claims", "ClaimClassifier", "claims"),
+    "EntityTagger": ("toolkit.models.tagger", "EntityTagger", "entities"),
+}
+SECTIONS = {
+    "experiment": {"name", "task", "description"},
+    "model": None,  # estimator parameters, checked against the estimator's own get_params()
+    "data": {"path", "positive_label"},
+    "search": None,  # hyper-parameter search, checked by toolkit.search
+}
+
+
+@dataclass
+class Experiment:
+    path: Path
+    name: str
+    task: str
+    description: str
+    estimator: str
+    params: dict[str, Any]
+    data_path: Path | None
+    source: str
+    search: dict[str, Any] = field(default_factory=dict)
+    positive_label: str | None = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return tomllib.loads(self.source)
+
+    @property
+    def config_hash(self) -> str:
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+
+def _estimator_class(name: str) -> type:
+    module, attribute, _ = ESTIMATORS[name]
+    return getattr(import_module(module), attribute)
+
+
+def _as_param(value: Any) -> Any:
+    # TOML has arrays, scikit-learn wants tuples for ranges such as ngram_range.
+    return tuple(_as_param(item) for item in value) if isinstance(value, list) else value
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and check an experiment file; every mistake is one ToolkitError naming the file and the key."""
+    path = Path(path)
+    source = read_text(path)
+    try:
+        raw = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise ToolkitError(f"{path}: not valid TOML ({exc})") from None
+    for section, value in raw.items():
+        if section not in SECTIONS:
+            raise ToolkitError(f"{path}: unknown section [{section}] (known: {', '.join(SECTIONS)})")
+        if not isinstance(value, dict):
+            raise ToolkitError(f"{path}: `{section}` must be a [{section}] table")
+        known = SECTIONS[section]
+        for key in value:
+            if known is not None and key not in known:
+                raise ToolkitError(
+                    f"{path}: unknown key `{section}.{key}` (known: {', '.join(sorted(known))})"
+                )
+    experiment = raw.get("experiment", {})
+    model = dict(raw.get("model", {}))
+    data = raw.get("data", {})
+    task = experiment.get("task")
+    if task not in TASKS:
+        raise ToolkitError(f"{path}: `experiment.task` must be one of {', '.join(TASKS)}, got {task!r}")
+    estimator = model.pop("estimator", None)
+    if estimator not in ESTIMATORS:
+        raise ToolkitError(
+            f"{path}: `model.estimator` must be one of {', '.join(ESTIMATORS)}, got {estimator!r}"
+        )
+    if ESTIMATORS[estimator][2] != task:
+        raise ToolkitError(f"{path}: estimator {estimator} does not serve task {task!r}")
+    known_params = set(_estimator_class(estimator)().get_params(deep=False))
+    for key in model:
+        if key not in known_params:
+            raise ToolkitError(
+                f"{path}: unknown key `model.{key}` for {estimator} (known: {', '.join(sorted(known_params))})"
+            )
+    return Experiment(
+        path=path,
+        name=str(experiment.get("name") or path.stem),
+        task=task,
+        description=str(experiment.get("description", "")),
+        estimator=estimator,
+        params={key: _as_param(value) for key, value in model.items()},
+        data_path=Path(data["path"]) if "path" in data else None,
+        source=source,
+        search=dict(raw.get("search", {})),
+        positive_label=data.get("positive_label"),
+    )
+
+
+def build_estimator(experiment: Experiment, seed: int | None = None) -> Any:
+    """A fresh, unfitted estimator with the experiment's parameters; `seed` sets its random_state."""
+    estimator = _estimator_class(experiment.estimator)(**experiment.params)
+    if seed is not None and "random_state" in estimator.get_params(deep=False):
+        estimator.set_params(random_state=seed)
+    return estimator
+
+
+def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """`{"model": {"C": 4}}` → `{"model.C": "4"}`: nested config as MLflow params."""
+    flat: dict[str, str] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat

@@ -1,0 +1,127 @@
+"""Every MLflow call the toolkit makes: where runs go, what a run records about its provenance.
+
+The tracking URI is always set explicitly: the caller's, else MLFLOW_TRACKING_URI, else a sqlite store in the
+current directory (MLflow's own default silently switches to an old ./mlruns file store when one exists).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ToolkitError
+
+__all__ = [
+    "resolve_tracking_uri",
+    "use_tracking",
+    "experiment_id_for",
+    "git_state",
+    "package_versions",
+    "registered_model_name",
+    "model_version_label",
+]
+
+DEFAULT_STORE = "mlflow.db"
+ARTIFACTS = "mlartifacts"
+
+
+def resolve_tracking_uri(explicit: str | None = None) -> str:
+    uri = explicit or os.environ.get("MLFLOW_TRACKING_URI")
+    return uri or f"sqlite:///{Path.cwd() / DEFAULT_STORE}"
+
+
+def _artifact_root(uri: str) -> str | None:
+    """Beside a sqlite store, an `mlartifacts` folder; a tracking server decides for itself."""
+    if uri.startswith("sqlite:///"):
+        return (Path(uri.removeprefix("sqlite:///")).parent / ARTIFACTS).resolve().as_uri()
+    return None
+
+
+def use_tracking(uri: str | None = None) -> str:
+    """Point MLflow at `uri` (resolved as above) and return it."""
+    import mlflow
+
+    resolved = resolve_tracking_uri(uri)
+    if resolved.startswith("sqlite:///"):
+        Path(resolved.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(resolved)
+    return resolved
+
+
+def experiment_id_for(name: str, uri: str) -> str:
+    """The id of MLflow experiment `name`, created (with artifacts beside a sqlite store) when missing."""
+    import mlflow
+
+    try:
+        existing = mlflow.get_experiment_by_name(name)
+        if existing is not None:
+            return existing.experiment_id
+        root = _artifact_root(uri)
+        return mlflow.create_experiment(name, artifact_location=f"{root}/{name}" if root else None)
+    except mlflow.exceptions.MlflowException as exc:
+        raise ToolkitError(f"MLflow tracking at {uri}: {str(exc).splitlines()[0]}") from None
+    except OSError as exc:
+        raise ToolkitError(f"MLflow tracking at {uri} is unreachable ({exc})") from None
+
+
+def git_state(directory: Path | None = None) -> dict[str, str]:
+    """The commit and whether the work tree differs from it; empty when not in a git checkout."""
+    cwd = directory or Path.cwd()
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {"git.commit": commit, "git.dirty": str(dirty).lower(), "mlflow.source.git.commit": commit}
+
+
+def package_versions() -> dict[str, str]:
+    names = ("toolkit", "scikit-learn", "numpy", "scipy", "datasets", "mlflow", "skops", "label-studio-sdk")
+    versions = {}
+    for name in names:
+        try:
+            versions[f"version.{name}"] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def registered_model_name(task: str) -> str:
+    """The registry name of a task's models: what `models:/NAME@champion` refers to."""
+    return f"toolkit-{task}"
+
+
+def model_version_label(model_uri: str) -> str:
+    """A readable, stable name for the model behind a URI: `toolkit-claims v3` or `run 1a2b3c4d`."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    try:
+        if model_uri.startswith("models:/"):
+            reference = model_uri.removeprefix("models:/")
+            if "@" in reference:
+                name, alias = reference.split("@", 1)
+                version = client.get_model_version_by_alias(name, alias)
+                return f"{name} v{version.version}"
+            name, _, version = reference.partition("/")
+            return f"{name} v{version}" if version else name
+    except mlflow.exceptions.MlflowException as exc:
+        raise ToolkitError(f"{model_uri}: {str(exc).splitlines()[0]}") from None
+    if model_uri.startswith("runs:/"):
+        return f"run {model_uri.removeprefix('runs:/').split('/', 1)[0][:8]}"
+    return model_uri
+
+
+def run_params(values: dict[str, Any]) -> dict[str, str]:
+    """MLflow keeps params as strings of at most 6000 characters."""
+    return {key: str(value)[:6000] for key, value in values.items()}

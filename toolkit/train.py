@@ -1,0 +1,222 @@
+"""`toolkit train`: fit the model an experiment file describes, score it on validation and test, log one run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ToolkitError
+from toolkit.experiments import Experiment, build_estimator, flatten, load_experiment
+
+__all__ = ["TrainResult", "train", "task_data", "score_split"]
+
+DEFAULT_DATA = Path("data/sample")
+GUIDELINES = Path("annotations/GUIDELINES.md")
+
+
+@dataclass
+class TrainResult:
+    run_id: str
+    run_name: str
+    experiment_name: str
+    tracking_uri: str
+    model_uri: str
+    metrics: dict[str, float]
+    data_version: str
+
+
+def task_data(dataset: Any, task: str) -> tuple[Any, list]:
+    """(X, y) of one split in the shape our estimators take: sentences and labels, or tokens and BIO tags."""
+    import numpy as np
+
+    if task == "claims":
+        names = dataset.features["label"].names
+        return np.array(dataset["text"], dtype=str), [names[label] for label in dataset["label"]]
+    names = dataset.features["tags"].feature.names
+    return list(dataset["tokens"]), [[names[tag] for tag in tags] for tags in dataset["tags"]]
+
+
+def score_split(model: Any, task: str, X: Any, y: list, labels: list[str], positive: str | None = None):  # noqa: ANN201
+    """(metrics, predictions) of a fitted model on one split."""
+    from toolkit.evaluate import classification_metrics, span_metrics
+
+    predictions = list(model.predict(X))
+    if task == "claims":
+        return classification_metrics(y, predictions, labels, positive=positive), predictions
+    return span_metrics(y, [list(tags) for tags in predictions]), predictions
+
+
+def _run_name(experiment: Experiment) -> str:
+    return f"{experiment.name}-{experiment.config_hash[:7]}"
+
+
+def train(
+    experiment_path: str | Path,
+    data_dir: str | Path | None = None,
+    *,
+    seed: int = 13,
+    tracking_uri: str | None = None,
+) -> TrainResult:
+    """Fit, evaluate on validation and test, and log one MLflow run with params, metrics, artifacts and model."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    from toolkit.dataset import load_dataset
+
+    experiment = load_experiment(experiment_path)
+    data_path = Path(data_dir or experiment.data_path or DEFAULT_DATA)
+    dataset, manifest = load_dataset(data_path, experiment.task)
+    if "train" not in dataset:
+        raise ToolkitError(f"{data_path}: the {experiment.task} dataset has no train split")
+    X_train, y_train = task_data(dataset["train"], experiment.task)
+    labels = _labels(dataset["train"], experiment.task)
+    model = build_estimator(experiment, seed).fit(X_train, y_train)
+
+    scores: dict[str, dict[str, float]] = {}
+    predictions: dict[str, tuple[Any, list, list]] = {}
+    for split in ("validation", "test"):
+        if split in dataset:
+            X, y = task_data(dataset[split], experiment.task)
+            scores[split], predicted = score_split(
+                model, experiment.task, X, y, labels, experiment.positive_label
+            )
+            predictions[split] = (dataset[split], y, predicted)
+    return _log_run(
+        experiment, model, dataset, manifest, data_path, scores, predictions, labels, seed, tracking_uri
+    )
+
+
+def _labels(split: Any, task: str) -> list[str]:
+    if task == "claims":
+        return list(split.features["label"].names)
+    return sorted({tag[2:] for tag in split.features["tags"].feature.names if tag != "O"})
+
+
+def _log_run(
+    experiment: Experiment,
+    model: Any,
+    dataset: Any,
+    manifest: dict,
+    data_path: Path,
+    scores: dict[str, dict[str, float]],
+    predictions: dict[str, tuple[Any, list, list]],
+    labels: list[str],
+    seed: int,
+    tracking_uri: str | None,
+) -> TrainResult:
+    import mlflow
+
+    from toolkit import artifacts, track
+
+    uri = track.use_tracking(tracking_uri)
+    experiment_name = f"toolkit-{experiment.task}"
+    experiment_id = track.experiment_id_for(experiment_name, uri)
+    run_name = _run_name(experiment)
+    metrics = {f"{split}.{name}": value for split, values in scores.items() for name, value in values.items()}
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.set_tags(
+            {
+                "task": experiment.task,
+                "estimator": experiment.estimator,
+                "experiment_file": str(experiment.path),
+                "dataset.content_hash": manifest["content_hash"],
+                "dataset.version": manifest["version"],
+                "dataset.sources": json.dumps([source["path"] for source in manifest.get("sources", [])]),
+                "schema.sha256": manifest.get("schema_digest") or "",
+                "guidelines.sha256": hashlib.sha256(GUIDELINES.read_bytes()).hexdigest()
+                if GUIDELINES.is_file()
+                else "",
+                "config.sha256": experiment.config_hash,
+                "mlflow.note.content": experiment.description,
+                **track.git_state(),
+                **track.package_versions(),
+            }
+        )
+        mlflow.log_params(
+            track.run_params(
+                {
+                    **flatten(experiment.config),
+                    "seed": seed,
+                    "data.path": str(data_path),
+                    "data.version": manifest["version"],
+                    **{f"data.rows.{split}": len(dataset[split]) for split in dataset},
+                }
+            )
+        )
+        mlflow.log_metrics(metrics)
+        mlflow.log_text(experiment.source, "experiment.toml")
+        mlflow.log_dict(manifest, "dataset_manifest.json")
+        artifacts.log_evaluation(experiment.task, scores, predictions, labels)
+        _log_dataset(dataset, experiment.task, data_path, manifest)
+        _log_model(model, experiment, dataset, manifest)
+    return TrainResult(
+        run_id=run.info.run_id,
+        run_name=run_name,
+        experiment_name=experiment_name,
+        tracking_uri=uri,
+        model_uri=f"runs:/{run.info.run_id}/model",
+        metrics=metrics,
+        data_version=manifest["version"],
+    )
+
+
+def _log_dataset(dataset: Any, task: str, data_path: Path, manifest: dict) -> None:
+    """The splits as run inputs; MLflow's own digest is partial, so our full content hash rides along as a tag."""
+    import mlflow
+
+    for split, context in (("train", "training"), ("validation", "validation"), ("test", "testing")):
+        if split in dataset:
+            source = mlflow.data.from_huggingface(
+                dataset[split],
+                path=str(data_path.resolve()),
+                name=f"{task}-{manifest['version']}-{split}",
+                digest=manifest["content_hash"][:32],
+            )
+            mlflow.log_input(
+                source, context=context, tags={"content_hash": manifest["content_hash"], "split": split}
+            )
+
+
+def _log_model(model: Any, experiment: Experiment, dataset: Any, manifest: dict) -> Any:
+    import mlflow
+    from mlflow.models import infer_signature
+
+    from toolkit.models import SKOPS_TRUSTED_TYPES
+
+    sample = dataset["train"].select(range(min(3, len(dataset["train"]))))
+    X_sample, _ = task_data(sample, experiment.task)
+    if experiment.task == "claims":
+        input_example = X_sample
+        signature = infer_signature(X_sample, model.predict(X_sample))
+    else:
+        # Token lists: one column of string arrays, the way pandas (and so MLflow's pyfunc) carries them.
+        import pandas as pd
+
+        input_example = pd.DataFrame({"tokens": [list(tokens) for tokens in X_sample]})
+        signature = infer_signature(
+            input_example, pd.DataFrame({"tags": [list(t) for t in model.predict(X_sample)]})
+        )
+    return mlflow.sklearn.log_model(
+        model,
+        name="model",
+        serialization_format="skops",
+        skops_trusted_types=SKOPS_TRUSTED_TYPES,
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=_requirements(),
+        metadata={
+            "task": experiment.task,
+            "dataset_version": manifest["version"],
+            "estimator": experiment.estimator,
+        },
+    )
+
+
+def _requirements() -> list[str]:
+    """Pinned from what is installed: MLflow's own inference takes seconds per model and guesses."""
+    from importlib import metadata
+
+    return [f"{name}=={metadata.version(name)}" for name in ("scikit-learn", "numpy", "scipy", "skops")]
