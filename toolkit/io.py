@@ -11,7 +11,14 @@ from typing import Any
 
 from toolkit.errors import ToolkitError, where
 
-__all__ = ["read_text", "read_jsonl", "read_json", "write_text_atomic", "write_jsonl_atomic", "write_json_atomic"]
+__all__ = [
+    "read_text",
+    "read_jsonl",
+    "read_json",
+    "write_text_atomic",
+    "write_jsonl_atomic",
+    "write_json_atomic",
+]
 
 
 def read_text(path: str | Path) -> str:
@@ -29,7 +36,9 @@ def read_text(path: str | Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ToolkitError(f"{where(path, line)}: not valid UTF-8 (byte {exc.start}); re-encode the file as UTF-8") from None
+        raise ToolkitError(
+            f"{where(path, line)}: not valid UTF-8 (byte {exc.start}); re-encode the file as UTF-8"
+        ) from None
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -43,7 +52,9 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ToolkitError(f"{where(path, number)}: malformed JSON ({exc.msg} at column {exc.colno})") from None
+            raise ToolkitError(
+                f"{where(path, number)}: malformed JSON ({exc.msg} at column {exc.colno})"
+            ) from None
         if not isinstance(record, dict):
             raise ToolkitError(f"{where(path, number)}: expected a JSON object, got {type(record).__name__}")
         yield number, record
@@ -56,7 +67,9 @@ def read_json(path: str | Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ToolkitError(f"{where(path, exc.lineno)}: malformed JSON ({exc.msg} at column {exc.colno})") from None
+        raise ToolkitError(
+            f"{where(path, exc.lineno)}: malformed JSON ({exc.msg} at column {exc.colno})"
+        ) from None
 
 
 def write_text_atomic(path: str | Path, text: str, *, overwrite: bool = True) -> Path:
@@ -88,8 +101,12 @@ def write_text_atomic(path: str | Path, text: str, *, overwrite: bool = True) ->
 
 
 def write_jsonl_atomic(path: str | Path, records: Iterable[dict[str, Any]]) -> Path:
-    return write_text_atomic(path, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+    return write_text_atomic(
+        path, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    )
 
 
 def write_json_atomic(path: str | Path, value: Any, *, overwrite: bool = True) -> Path:
-    return write_text_atomic(path, json.dumps(value, ensure_ascii=False, indent=2) + "\n", overwrite=overwrite)
+    return write_text_atomic(
+        path, json.dumps(value, ensure_ascii=False, indent=2) + "\n", overwrite=overwrite
+    )
