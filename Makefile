@@ -58,6 +58,13 @@ $(LS_VENV)/.installed:
 	test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
 	$(LS_VENV)/bin/pip install --quiet --disable-pip-version-check 'label-studio==1.23.2' 2> $(LS_VENV)/pip.log || { cat $(LS_VENV)/pip.log; exit 1; }
 	touch $@
+
+.PHONY: label-studio label-studio-stop
+label-studio: setup label-studio-venv ## Start Label Studio on 127.0.0.1 (LABEL_STUDIO_PORT, default 8080), data in .labelstudio/
+	$(BIN)/python -m toolkit.servers.labelstudio start
+
+label-studio-stop: setup ## Stop the Label Studio server started by `make label-studio`
+	$(BIN)/python -m toolkit.servers.labelstudio stop
 # ---- end Label Studio --------------------------------------------------------------------------------------
 
 # ---- MLflow server -----------------------------------------------------------------------------------------
