@@ -68,6 +68,17 @@ label-studio-stop: setup ## Stop the Label Studio server started by `make label-
 # ---- end Label Studio --------------------------------------------------------------------------------------
 
 # ---- MLflow server -----------------------------------------------------------------------------------------
+# A tracking server on 127.0.0.1 with its sqlite store and artifacts in .mlflow-server/ (git-ignored).
+MLFLOW_SERVER_PORT ?= 5050
+.PHONY: mlflow-server mlflow-server-stop browser
+mlflow-server: setup ## Start an MLflow tracking server on 127.0.0.1 (port MLFLOW_SERVER_PORT, default 5050) and print its URL
+	$(BIN)/python -m toolkit.servers.mlflow start --port $(MLFLOW_SERVER_PORT)
+
+mlflow-server-stop: ## Stop the server `make mlflow-server` started (its PID and child processes)
+	$(BIN)/python -m toolkit.servers.mlflow stop
+
+browser: ## Install Debian's chromium for the browser test, only when /usr/bin/chromium is missing
+	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 # ---- end MLflow server -------------------------------------------------------------------------------------
 
 # ---- Benchmarks --------------------------------------------------------------------------------------------

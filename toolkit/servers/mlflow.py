@@ -1,0 +1,287 @@
+"""Start and stop a local MLflow tracking server: `python -m toolkit.servers.mlflow start|stop|status`.
+
+`make mlflow-server` and the integration tests run this same code. The server listens on 127.0.0.1 only and
+keeps everything under its root folder (`.mlflow-server/` by default, git-ignored): runs and the model registry
+in a sqlite file, artifacts in a folder that the server itself serves, so clients upload and download through
+it as they would with a remote server. `mlflow server` starts child processes (uvicorn and its worker): it runs
+in a session of its own and is stopped by its PID, its process group and every descendant still alive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.errors import ToolkitError
+
+__all__ = [
+    "Server",
+    "StopResult",
+    "DEFAULT_PORT",
+    "ROOT",
+    "start_server",
+    "stop_server",
+    "server_status",
+    "free_port",
+    "main",
+]
+
+DEFAULT_PORT = 5050
+ROOT = Path(".mlflow-server")
+PID_FILE = "server.pid"
+LOG_FILE = "server.log"
+DATABASE = "mlflow.db"
+ARTIFACTS = "artifacts"
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    port: int
+    pid: int
+    root: Path
+    started: bool
+    seconds: float
+    log: Path
+
+    @property
+    def tracking_uri(self) -> str:
+        return self.url
+
+
+@dataclass(frozen=True)
+class StopResult:
+    pid: int | None
+    was_running: bool
+    killed: bool = False
+    processes: int = 0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _port_busy(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _healthy(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _read_pid_file(root: Path) -> dict | None:
+    try:
+        record = json.loads((root / PID_FILE).read_text())
+        return record if isinstance(record, dict) and isinstance(record.get("pid"), int) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, from /proc; None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1])
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` runs (not a zombie); reaps it first when it is our own exited child."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    stat = _stat(pid)
+    return stat is not None and stat[0] not in {"Z", "X"}
+
+
+def _is_mlflow(pid: int) -> bool:
+    try:
+        return b"mlflow" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process whose chain of parents leads to `pid`."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            parents[int(entry.name)] = stat[1]
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found.extend(children)
+        frontier.extend(children)
+    return found
+
+
+def server_status(root: Path = ROOT) -> Server | None:
+    """The server recorded in `root`'s PID file when it is alive and healthy, else None."""
+    root = Path(root)
+    record = _read_pid_file(root)
+    if record is None or not (_alive(record["pid"]) and _is_mlflow(record["pid"])):
+        return None
+    port = int(record["port"])
+    url = f"http://127.0.0.1:{port}"
+    if not _healthy(url):
+        return None
+    return Server(url, port, record["pid"], root, False, 0.0, root / LOG_FILE)
+
+
+def _command(root: Path, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "mlflow", "server",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        "--backend-store-uri", f"sqlite:///{(root / DATABASE).resolve()}",
+        "--serve-artifacts", "--artifacts-destination", str((root / ARTIFACTS).resolve()),
+    ]  # fmt: skip
+
+
+def _server_env() -> dict[str, str]:
+    # The server picks its own stores from the command line; a client's tracking URI must not leak into it.
+    env = {key: value for key, value in os.environ.items() if key != "MLFLOW_TRACKING_URI"}
+    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
+    return env
+
+
+def start_server(root: Path = ROOT, port: int = DEFAULT_PORT, *, timeout: float = 60.0) -> Server:
+    """Start `mlflow server` on 127.0.0.1:`port` with its stores under `root`; wait for /health.
+
+    An already running server for this root is returned as is (started=False).
+    """
+    began = time.monotonic()
+    root = Path(root)
+    running = server_status(root)
+    if running is not None:
+        return running
+    if _port_busy(port):
+        raise ToolkitError(
+            f"port {port} on 127.0.0.1 is already in use; set MLFLOW_SERVER_PORT to another port"
+        )
+    (root / ARTIFACTS).mkdir(parents=True, exist_ok=True)
+    log_path = root / LOG_FILE
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            _command(root, port),
+            env=_server_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    (root / PID_FILE).write_text(json.dumps({"pid": process.pid, "port": port}) + "\n")
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while not _healthy(url, timeout=1.0):
+        if process.poll() is not None:
+            stop_server(root)
+            raise ToolkitError(
+                f"mlflow server exited during startup (code {process.returncode}); see {log_path}"
+            )
+        if time.monotonic() > deadline:
+            stop_server(root)
+            raise ToolkitError(
+                f"mlflow server did not answer on {url}/health within {timeout:.0f} s; see {log_path}"
+            )
+        time.sleep(0.2)
+    return Server(url, port, process.pid, root, True, time.monotonic() - began, log_path)
+
+
+def _signal_all(pids: list[int], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pids[0], signum)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def stop_server(root: Path = ROOT, timeout: float = 15.0) -> StopResult:
+    """Stop the server in `root`'s PID file and all its descendants: SIGTERM, then SIGKILL after `timeout`."""
+    root = Path(root)
+    record = _read_pid_file(root)
+    if record is None:
+        return StopResult(pid=None, was_running=False)
+    pid = record["pid"]
+    if not (_alive(pid) and _is_mlflow(pid)):
+        (root / PID_FILE).unlink(missing_ok=True)
+        return StopResult(pid=pid, was_running=False)
+    processes = [pid, *_descendants(pid)]
+    _signal_all(processes, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while any(_alive(p) for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    killed = any(_alive(p) for p in processes)
+    if killed:
+        _signal_all(processes, signal.SIGKILL)
+        while any(_alive(p) for p in processes):
+            time.sleep(0.05)
+    (root / PID_FILE).unlink(missing_ok=True)
+    return StopResult(pid=pid, was_running=True, killed=killed, processes=len(processes))
+
+
+def _port_from_env() -> int:
+    raw = os.environ.get("MLFLOW_SERVER_PORT") or DEFAULT_PORT
+    try:
+        return int(raw)
+    except ValueError:
+        raise ToolkitError(f"MLFLOW_SERVER_PORT must be a port number, got {raw!r}") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m toolkit.servers.mlflow", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("command", choices=["start", "stop", "status"])
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="folder of the sqlite store, artifacts, PID and log"
+    )
+    parser.add_argument("--port", type=int, help=f"default: MLFLOW_SERVER_PORT, else {DEFAULT_PORT}")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "start":
+            server = start_server(args.root, args.port or _port_from_env())
+            state = f"started in {server.seconds:.1f} s" if server.started else "already running"
+            print(f"MLflow is running at {server.url} ({state}, pid {server.pid}, stores in {server.root}/)")
+            print(f"Track runs there with: export MLFLOW_TRACKING_URI={server.url}")
+        elif args.command == "stop":
+            stopped = stop_server(args.root)
+            print(
+                f"MLflow stopped (pid {stopped.pid} and {stopped.processes - 1} child processes)"
+                if stopped.was_running
+                else "MLflow was not running"
+            )
+        else:
+            server = server_status(args.root)
+            print(
+                f"MLflow is running at {server.url} (pid {server.pid})" if server else "MLflow is not running"
+            )
+            return 0 if server else 3
+    except ToolkitError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
