@@ -49,3 +49,73 @@ def build(
     for task, info in manifest.tasks.items():
         rows = ", ".join(f"{split} {count}" for split, count in info["rows"].items())
         typer.echo(f"  {task}: {rows} rows")
+
+
+@app.command("import")
+def import_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Corpus files, one per split when the corpus has splits.",
+            exists=True,
+            dir_okay=False,
+            metavar="PATH",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="conll, conll2003, europeana, hipe, finer, sentences (JSONL/CSV), szeged or bioscope.",
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Dataset directory to write.")],
+    label_map: Annotated[
+        str | None,
+        typer.Option(
+            help="Rename or drop types, over the format's defaults: pers=PER,time=DATE,prod= (drop)."
+        ),
+    ] = None,
+    split_names: Annotated[
+        str | None,
+        typer.Option(
+            help="Which file is which split: train=eng.train,validation=eng.testa (default: by name)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the split by document when the files have no split.")
+    ] = 13,
+    validation: Annotated[
+        float, typer.Option(help="Share of documents for validation (split by document).", min=0.0, max=0.5)
+    ] = 0.15,
+    test: Annotated[
+        float, typer.Option(help="Share of documents for test (split by document).", min=0.0, max=0.5)
+    ] = 0.15,
+    lang: Annotated[
+        str | None, typer.Option(help="Language of every text, instead of what the format or the file says.")
+    ] = None,
+) -> None:
+    """Import a public corpus (CoNLL, HIPE, FiNER-ORD, sentence labels, Szeged/BioScope) as a toolkit dataset."""
+    from toolkit.formats import import_corpus, parse_label_map, parse_split_names
+
+    result = import_corpus(
+        format,
+        paths,
+        output,
+        label_map=parse_label_map(label_map),
+        seed=seed,
+        split_names=parse_split_names(split_names),
+        validation_fraction=validation,
+        test_fraction=test,
+        lang=lang,
+    )
+    manifest = result.manifest
+    typer.echo(f"dataset {manifest.version} written to {result.output} (sha256 {manifest.content_hash})")
+    rows = ", ".join(f"{split} {count}" for split, count in result.rows.items() if count)
+    typer.echo(f"  {result.task}: {rows} rows; labels {', '.join(manifest.tasks[result.task]['labels'])}")
+    if result.report.get("label_map_unused"):
+        typer.echo(
+            f"  warning: --label-map names labels not in the corpus: {', '.join(result.report['label_map_unused'])}"
+        )
