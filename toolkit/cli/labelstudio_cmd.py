@@ -2,10 +2,170 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from toolkit.errors import ToolkitError
+
 app = typer.Typer(help="Set up Label Studio projects.", no_args_is_help=True)
+
+ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Label Studio project title.")]
+
+
+@app.command("init")
+def init_command(
+    project: ProjectOption,
+    schema: Annotated[
+        Path,
+        typer.Option(help="Label schema to build the labelling config from.", exists=True, dir_okay=False),
+    ] = Path("annotations/schema.toml"),
+    guidelines: Annotated[
+        Path | None,
+        typer.Option(help="Annotator guidelines (Markdown); default: the schema's.", dir_okay=False),
+    ] = None,
+) -> None:
+    """Create the project from the schema's labelling config and the guidelines, or update it (refusing a
+    config change that would orphan labels already used in annotations)."""
+    from toolkit.labelstudio.project import init_project
+
+    result = init_project(project, schema_path=schema, guidelines=guidelines)
+    instructions = (
+        f"guidelines from {result.guidelines}" if result.guidelines else "short default instructions"
+    )
+    changes = [
+        name
+        for name, changed in (
+            ("config", result.config_changed),
+            ("instructions", result.instructions_changed),
+        )
+        if changed
+    ]
+    detail = "" if result.created or not changes else f" ({' and '.join(changes)})"
+    typer.echo(
+        f"{result.action} project {project!r}{detail}, id {result.project_id}, {instructions}: {result.url}"
+    )
+
+
+@contextmanager
+def _progress_bar(enabled: bool):
+    """A rich progress bar on stderr, drawn only on a terminal; yields the callback the library calls."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        yield update
+
+
+def export_command(
+    articles: Annotated[
+        Path, typer.Argument(help="Articles JSONL from `toolkit ingest`.", exists=True, dir_okay=False)
+    ],
+    project: Annotated[
+        str | None,
+        typer.Option("--project", "-p", help="Label Studio project title (see `labelstudio init`)."),
+    ] = None,
+    predictions: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--predictions", help="Pre-annotate with this MLflow model (repeat for entities + claims)."
+        ),
+    ] = None,
+    rules: Annotated[
+        bool, typer.Option("--rules", help="Pre-annotate with rules (money, %, dates, cues).")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(min=0, help="Export only the first N articles.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = 500,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write the tasks JSON instead of importing.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="With --dry-run: where to write the tasks JSON.")
+    ] = None,
+) -> None:
+    """Import articles as Label Studio tasks with pre-annotations; re-running creates no duplicate task."""
+    from toolkit.labelstudio.tasks import export_tasks
+
+    if dry_run and output is None:
+        raise ToolkitError("--dry-run needs --output tasks.json (the file to import through the UI)")
+    if output is not None and not dry_run:
+        raise ToolkitError("--output goes with --dry-run (without it, tasks go to the server)")
+    if not dry_run and not project:
+        raise ToolkitError("--project NAME is required (or use --dry-run --output tasks.json)")
+    with _progress_bar(not dry_run) as progress:
+        result = export_tasks(
+            articles,
+            project or "",
+            model_uris=predictions or (),
+            rules=rules,
+            limit=limit,
+            batch_size=batch_size,
+            output=output if dry_run else None,
+            progress=progress,
+        )
+    pre = (
+        f"{result.model_version} pre-annotations ({result.spans} spans)"
+        if result.model_version
+        else "no pre-annotations"
+    )
+    if result.dry_run:
+        typer.echo(
+            f"wrote {result.articles} tasks with {pre} to {result.output}: import it in Label Studio's UI"
+        )
+        return
+    added = ""
+    if result.model_version and result.existing:
+        added = f" ({result.predictions_added} of them given these pre-annotations now)"
+    changed = f", {result.changed} of them for changed articles" if result.changed else ""
+    retried = f", {result.retries} retries" if result.retries else ""
+    typer.echo(
+        f"exported {result.articles} articles to {project!r} (project {result.project_id}): "
+        f"{result.created} new tasks{changed}, {result.existing} already there{added}; {pre}; "
+        f"{result.batches} requests{retried} in {result.seconds:.1f} s"
+    )
+
+
+def pull_command(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Fetch this project's export from Label Studio.")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="Use an export downloaded from the UI instead.", exists=True, dir_okay=False
+        ),
+    ] = None,
+    exports_dir: Annotated[Path, typer.Option(help="Where snapshots are kept.")] = Path(
+        "annotations/exports"
+    ),
+) -> None:
+    """Save the project's full JSON export as a new snapshot (never overwriting one) and report its checks."""
+    from toolkit.labelstudio.pull import pull
+
+    result = pull(project, file=file, exports_dir=exports_dir)
+    counts = result.report.summary()
+    if result.written:
+        typer.echo(f"pulled {result.project!r} into {result.path}: {counts}")
+    else:
+        typer.echo(f"pulled {result.project!r}: unchanged since {result.latest}, nothing written: {counts}")
 
 
 def register(root: typer.Typer) -> None:
     """Add the top-level `export` and `pull` commands."""
+    root.command("export")(export_command)
+    root.command("pull")(pull_command)

@@ -1,0 +1,333 @@
+"""`toolkit export`: articles → Label Studio tasks with pre-annotations, imported in batches, never twice.
+
+A task carries the article id and its content hash; before importing, the project's tasks are listed and any
+article already there with the same hash is skipped, so a re-run creates no task. Pre-annotations (a model's or
+the rules') are checked here before anything leaves: the server accepts bad offsets and unknown labels silently.
+
+Offsets are sent in code points, as Python counts. Measured on Label Studio 1.23.2 in a browser: its editor
+splits the text into code points ([...text]) for highlighting and for saving regions, so a prediction at
+Python's offsets highlights the right characters after emoji, and the same offsets converted to UTF-16 miss.
+`OFFSET_UNIT` records this; `to_label_studio` is the one place to change if a later version counts UTF-16.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ToolkitError
+from toolkit.labelstudio.client import Client, connect
+from toolkit.schema import DEFAULT_SCHEMA, TEXT_NAME, Schema, load_schema
+from toolkit.spans import check_span
+
+__all__ = [
+    "OFFSET_UNIT",
+    "ExportResult",
+    "Progress",
+    "task_data",
+    "prediction_payload",
+    "check_predictions",
+    "build_tasks",
+    "existing_tasks",
+    "export_tasks",
+]
+
+OFFSET_UNIT = "codepoint"
+# progress(stage, done, total): the CLI draws a bar from it; the library prints nothing.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ExportResult:
+    project: str
+    project_id: int | None
+    articles: int
+    created: int = 0
+    existing: int = 0
+    changed: int = 0
+    predictions_added: int = 0
+    predictions_present: int = 0
+    spans: int = 0
+    model_version: str | None = None
+    batches: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    output: Path | None = None
+
+    @property
+    def dry_run(self) -> bool:
+        return self.output is not None
+
+
+def task_data(article: Any) -> dict[str, Any]:
+    return {
+        "text": article.text,
+        "article_id": article.id,
+        "content_hash": article.content_hash,
+        "lang": article.lang,
+        "title": article.title or "",
+        "sentences": [[start, end] for start, end in article.sentences],
+    }
+
+
+def task_key(data: dict[str, Any]) -> tuple[str, str]:
+    return str(data.get("article_id")), str(data.get("content_hash"))
+
+
+def to_label_studio(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets as Label Studio 1.23.2 counts them: code points, Python's own (see the module docstring)."""
+    return start, end
+
+
+def check_predictions(articles: Sequence[Any], predictions: Sequence[Any], schema: Schema) -> int:
+    """Raise one ToolkitError line for the first bad span (with how many are bad in all); return the span count."""
+    by_id = {article.id: article for article in articles}
+    problems: list[str] = []
+    spans = 0
+    for prediction in predictions:
+        article = by_id.get(prediction.article_id)
+        if article is None:
+            problems.append(f"prediction for unknown article {prediction.article_id!r}")
+            continue
+        for span in prediction.spans:
+            spans += 1
+            group = schema.groups.get(span.group)
+            if group is None:
+                problem = f"group {span.group!r} is not a Labels group of the schema"
+            elif span.label not in group.values:
+                problem = f"label {span.label!r} is not in group {span.group!r}"
+            elif not isinstance(span.score, int | float) or not math.isfinite(span.score):
+                problem = f"score {span.score!r} is not a number"
+            else:
+                problem = check_span(article.text, span.start, span.end, span.text)
+            if problem:
+                problems.append(
+                    f"article {article.id!r} {span.group}/{span.label} [{span.start}, {span.end}): {problem}"
+                )
+    if problems:
+        more = f" ({len(problems)} bad spans in all)" if len(problems) > 1 else ""
+        raise ToolkitError(f"prediction refused before sending, nothing was sent: {problems[0]}{more}")
+    return spans
+
+
+def prediction_payload(article: Any, prediction: Any) -> dict[str, Any]:
+    """A Label Studio prediction: regions on the <Text> tag with per-region scores, and the overall score."""
+    result = []
+    for index, span in enumerate(prediction.spans):
+        start, end = to_label_studio(article.text, span.start, span.end)
+        result.append(
+            {
+                "id": f"{span.group[0]}{index}",
+                "from_name": span.group,
+                "to_name": TEXT_NAME,
+                "type": "labels",
+                "value": {"start": start, "end": end, "text": span.text, "labels": [span.label]},
+                "score": round(float(span.score), 4),
+            }
+        )
+    return {
+        "model_version": prediction.model_version,
+        "score": round(float(prediction.score), 4),
+        "result": result,
+    }
+
+
+def build_tasks(articles: Sequence[Any], predictions: Sequence[Any] | None) -> list[dict[str, Any]]:
+    """The exact JSON Label Studio imports: one task per article, its pre-annotation inside when there is one."""
+    by_id = {prediction.article_id: prediction for prediction in predictions or ()}
+    tasks = []
+    for article in articles:
+        task: dict[str, Any] = {"data": task_data(article)}
+        if article.id in by_id:
+            task["predictions"] = [prediction_payload(article, by_id[article.id])]
+        tasks.append(task)
+    return tasks
+
+
+def existing_tasks(client: Client, project_id: int) -> dict[tuple[str, str], int]:
+    """(article id, content hash) → task id for every task of the project (ids only and data, 1000 a page)."""
+
+    def listing() -> dict[tuple[str, str], int]:
+        pager = client.sdk.tasks.list(
+            project=project_id, fields="task_only", include="id,data", page_size=1000
+        )
+        return {task_key(task.data or {}): task.id for task in pager}
+
+    return client.call(f"listing the tasks of project {project_id}", listing)
+
+
+def _prediction_versions(client: Client, project_id: int) -> dict[int, set[str]]:
+    def listing() -> dict[int, set[str]]:
+        versions: dict[int, set[str]] = {}
+        for prediction in client.sdk.predictions.list(project=project_id):
+            versions.setdefault(prediction.task, set()).add(prediction.model_version or "")
+        return versions
+
+    return client.call(f"listing the predictions of project {project_id}", listing)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _make_predictions(
+    articles: Sequence[Any], model_uris: Sequence[str], rules: bool, schema: Schema
+) -> list | None:
+    if model_uris and rules:
+        raise ToolkitError("choose one source of pre-annotations: --predictions MODEL_URI or --rules")
+    if model_uris:
+        from toolkit.predict import predict_articles
+
+        return predict_articles(list(model_uris), articles)
+    if rules:
+        from toolkit.models.rules import predict_rules
+
+        return predict_rules(articles, schema.version)
+    return None
+
+
+def export_tasks(
+    articles_path: Path,
+    project: str,
+    *,
+    model_uris: Sequence[str] = (),
+    rules: bool = False,
+    limit: int | None = None,
+    batch_size: int = 500,
+    output: Path | None = None,
+    schema_path: Path = DEFAULT_SCHEMA,
+    client: Client | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Import `articles_path` into the project as tasks, with pre-annotations; with `output`, write them instead.
+
+    Existing tasks (same article id and content hash) are not imported again; when predictions are given, an
+    existing task that has none from this model version gets one. A batch that fails with a 5xx or a timeout
+    is tried again after a pause, but only for its tasks that the server does not already hold (a failed
+    answer may follow a committed import). When the tries run out, ToolkitError says how far it got; running
+    the same command again finishes the job without duplicates.
+    """
+    from toolkit.ingest import read_articles
+    from toolkit.io import write_json_atomic
+
+    began = time.monotonic()
+    if batch_size < 1:
+        raise ToolkitError(f"--batch-size must be at least 1, got {batch_size}")
+    schema = load_schema(schema_path)
+    articles = read_articles(articles_path)
+    if limit is not None:
+        articles = articles[: max(limit, 0)]
+    predictions = _make_predictions(articles, model_uris, rules, schema)
+    spans = check_predictions(articles, predictions, schema) if predictions is not None else 0
+    tasks = build_tasks(articles, predictions)
+    version = predictions[0].model_version if predictions else None
+    result = ExportResult(project, None, len(articles), spans=spans, model_version=version)
+    if output is not None:
+        write_json_atomic(output, tasks)
+        result.output = output
+        result.seconds = time.monotonic() - began
+        return result
+
+    client = client or connect()
+    project_id = client.project(project).id
+    result.project_id = project_id
+    present = existing_tasks(client, project_id)
+    ids_present = {article_id for article_id, _ in present}
+    new = [task for task in tasks if task_key(task["data"]) not in present]
+    result.existing = len(tasks) - len(new)
+    result.changed = sum(1 for task in new if task["data"]["article_id"] in ids_present)
+    late: list[dict[str, Any]] = []
+    if version is not None and result.existing:
+        versions = _prediction_versions(client, project_id)
+        for task in tasks:
+            task_id = present.get(task_key(task["data"]))
+            if task_id is None or "predictions" not in task:
+                continue
+            if version in versions.get(task_id, set()):
+                result.predictions_present += 1
+            else:
+                late.append({**task["predictions"][0], "task": task_id})
+    total = len(new) + len(late)
+    done = 0
+    if progress:
+        progress("importing", 0, total)
+    for batch in _chunks(new, batch_size):
+        result.created += _import_batch(client, project_id, list(batch), result)
+        done += len(batch)
+        if progress:
+            progress("importing", done, total)
+    for batch in _chunks(late, batch_size):
+        result.predictions_added += _import_predictions(client, project_id, list(batch), version, result)
+        done += len(batch)
+        if progress:
+            progress("importing", done, total)
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def _give_up(client: Client, error: Exception, what: str, tries: int, imported: int) -> ToolkitError:
+    return ToolkitError(
+        f"{client.describe(error, what)} after {tries} tries; stopped with at least {imported} new tasks "
+        "imported: run the same command again to finish (tasks already there are skipped)"
+    )
+
+
+def _import_batch(client: Client, project_id: int, batch: list[dict], result: ExportResult) -> int:
+    """Import one batch; on a retryable failure wait, drop the tasks the server committed anyway, try again."""
+    delays = client.retry.delays()
+    committed = 0  # tasks of this batch the server holds although its answer failed
+    for attempt in range(len(delays) + 1):
+        try:
+            client.sdk.projects.import_tasks(id=project_id, request=batch)
+            result.batches += 1
+            return committed + len(batch)
+        except Exception as error:
+            if not client.retryable(error):
+                raise ToolkitError(client.describe(error, "importing tasks")) from None
+            if attempt == len(delays):
+                raise _give_up(
+                    client, error, "importing tasks", attempt + 1, result.created + committed
+                ) from None
+            result.retries += 1
+            time.sleep(delays[attempt])
+            try:
+                present = existing_tasks(client, project_id)
+            except ToolkitError:
+                raise _give_up(
+                    client, error, "importing tasks", attempt + 1, result.created + committed
+                ) from None
+            remaining = [task for task in batch if task_key(task["data"]) not in present]
+            committed += len(batch) - len(remaining)
+            batch = remaining
+            if not batch:
+                return committed
+    raise AssertionError("unreachable")
+
+
+def _import_predictions(
+    client: Client, project_id: int, batch: list[dict], version: str, result: ExportResult
+) -> int:
+    """Add predictions to existing tasks, with the same retry rule: never twice the same version on a task."""
+    delays = client.retry.delays()
+    for attempt in range(len(delays) + 1):
+        try:
+            client.sdk.projects.import_predictions(id=project_id, request=batch)
+            result.batches += 1
+            return len(batch)
+        except Exception as error:
+            if not client.retryable(error):
+                raise ToolkitError(client.describe(error, "importing predictions")) from None
+            if attempt == len(delays):
+                raise _give_up(client, error, "importing predictions", attempt + 1, result.created) from None
+            result.retries += 1
+            time.sleep(delays[attempt])
+            versions = _prediction_versions(client, project_id)
+            batch = [item for item in batch if version not in versions.get(item["task"], set())]
+            if not batch:
+                return 0
+    raise AssertionError("unreachable")

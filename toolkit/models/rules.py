@@ -1,0 +1,181 @@
+"""Rule-based pre-annotations for the first batches, before any model is trained (`toolkit export --rules`).
+
+Entities: MONEY, PERCENT and DATE by regular expressions for French and English news (PER, ORG and LOC need a
+model). Claims: each sentence gets the status of the first cue found in it (cue words per status and language
+in toolkit/data/cues.toml when present, else toolkit/data/rules.toml). Annotators correct these suggestions;
+scores are fixed and low on purpose, so Label Studio's "sort by prediction score" is not misleading.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ToolkitError
+from toolkit.predict import ArticlePrediction, PredictedSpan
+
+__all__ = ["RuleTagger", "entity_spans", "claim_spans", "predict_rules", "load_cues"]
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+CUE_FILES = (DATA / "cues.toml", DATA / "rules.toml")
+FACT = "FACT"
+ENTITY_SCORE = 0.8
+CUE_SCORE = 0.6
+FACT_SCORE = 0.3
+
+_NUMBER = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)*"
+_SCALE = r"(?:bn|billion|million|mn|trillion|tn|thousand|milliards?|millions?|mille|mds?|Mds?|Md|M|m|k)"
+_SYMBOL = r"(?:US\$|A\$|C\$|HK\$|[$€£¥])"
+_CURRENCY = (
+    r"(?:dollars?|euros?|pounds?(?: sterling)?|yens?|yuans?|francs?(?: suisses)?|livres?(?: sterling)?"
+    r"|USD|EUR|GBP|JPY|CHF|CNY)(?: CFA)?"
+)
+_START, _END = r"(?<![\w.,])", r"(?!\w)"
+MONEY = re.compile(
+    rf"{_START}(?:{_SYMBOL}\s?(?:{_NUMBER})(?:\s?{_SCALE})?"
+    rf"|(?:{_NUMBER})\s?(?:{_SCALE}\s?)?(?:(?:de |d'|d’)\s?)?(?:{_CURRENCY}|{_SYMBOL})){_END}"
+)
+PERCENT = re.compile(
+    rf"{_START}(?:{_NUMBER})\s?(?:%|per ?cent|percent|pour ?cent"
+    r"|basis points|bps|points de base|percentage points?|points? de pourcentage)(?!\w)"
+)
+_MONTHS_EN = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+_MONTHS_FR = r"(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)"
+_YEAR = r"(?:19|20)\d{2}"
+DATE_PATTERNS = {
+    "en": re.compile(
+        rf"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+        rf"|\b(?:\d{{1,2}} )?{_MONTHS_EN}(?: \d{{1,2}}(?:st|nd|rd|th)?)?(?:,? {_YEAR})?(?!\w)"
+        rf"|\bQ[1-4] ?{_YEAR}\b|\b(?:H[12]|FY) ?{_YEAR}\b"
+        rf"|\b(?:the )?(?:first|second|third|fourth) quarter(?: of {_YEAR})?\b"
+        rf"|\b(?:last|next|this) (?:year|month|week|quarter)\b|\bby the end of the year\b"
+        rf"|\b(?:yesterday|today|tomorrow)\b|(?<![\w$€£.,]){_YEAR}(?![\w%])"
+    ),
+    "fr": re.compile(
+        rf"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b"
+        rf"|\b(?:\d{{1,2}}|1er) {_MONTHS_FR}(?: {_YEAR})?\b|\b(?:fin |début |mi-)?{_MONTHS_FR}(?: {_YEAR})?\b"
+        rf"|\bT[1-4] ?{_YEAR}\b|\b(?:premier|deuxième|second|troisième|quatrième) (?:trimestre|semestre)(?: {_YEAR})?\b"
+        rf"|\bl['’](?:an|année) (?:dernier|dernière|prochain|prochaine)\b|\ble mois (?:dernier|prochain)\b"
+        rf"|\bcette année\b|\bd['’]ici (?:la fin de l['’]année|{_YEAR})\b|\b(?:hier|aujourd['’]hui|demain)\b"
+        rf"|(?<![\w$€£.,]){_YEAR}(?![\w%])"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Cues:
+    order: tuple[str, ...]
+    patterns: dict[tuple[str, str], re.Pattern[str]]  # (status, lang) -> one alternation of the cues
+    source: Path
+
+
+def _compile(words: Sequence[str]) -> re.Pattern[str]:
+    alternatives = sorted({word.strip() for word in words if word.strip()}, key=len, reverse=True)
+    escaped = [re.escape(word).replace("'", "['’]") for word in alternatives]
+    return re.compile(r"(?<!\w)(?:" + "|".join(escaped) + r")(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4)
+def load_cues(path: Path | None = None) -> Cues:
+    """Cue words per claim status and language: [claims.STATUS] (or [STATUS]) tables with `en` and `fr` lists."""
+    path = path or next((candidate for candidate in CUE_FILES if candidate.is_file()), CUE_FILES[-1])
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ToolkitError(f"{path}: cannot read the cue words ({exc})") from None
+    table = raw.get("claims", raw)
+    statuses = [key for key, value in table.items() if isinstance(value, dict)]
+    order = tuple(raw.get("order") or statuses)
+    patterns = {}
+    for status in order:
+        for lang, words in (table.get(status) or {}).items():
+            if isinstance(words, list) and words:
+                patterns[(status, lang)] = _compile([str(word) for word in words])
+    if not patterns:
+        raise ToolkitError(f"{path}: no cue words found (expected [claims.STATUS] tables with en/fr lists)")
+    return Cues(order=order, patterns=patterns, source=path)
+
+
+def entity_spans(text: str, lang: str) -> list[PredictedSpan]:
+    """MONEY, PERCENT and DATE spans; where two overlap, the one found first (money, then percent) wins."""
+    taken: list[tuple[int, int]] = []
+    spans = []
+    date = DATE_PATTERNS.get(lang, DATE_PATTERNS["en"])
+    for label, pattern in (("MONEY", MONEY), ("PERCENT", PERCENT), ("DATE", date)):
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if start == end or any(
+                start < other_end and other_start < end for other_start, other_end in taken
+            ):
+                continue
+            taken.append((start, end))
+            spans.append(PredictedSpan("entities", label, start, end, text[start:end], ENTITY_SCORE))
+    return sorted(spans, key=lambda span: (span.start, span.end))
+
+
+def claim_spans(
+    text: str, lang: str, sentences: Sequence[tuple[int, int]], cues: Cues
+) -> list[PredictedSpan]:
+    """One claim per sentence that has a cue (or a number, then FACT), spanning the sentence without outer spaces."""
+    spans = []
+    langs = (
+        [lang] if any(key[1] == lang for key in cues.patterns) else sorted({key[1] for key in cues.patterns})
+    )
+    for start, end in sentences or [(0, len(text))]:
+        sentence = text[start:end]
+        stripped = sentence.strip()
+        if not stripped:
+            continue
+        start += len(sentence) - len(sentence.lstrip())
+        end = start + len(stripped)
+        status = next(
+            (
+                status
+                for status in cues.order
+                for code in langs
+                if (pattern := cues.patterns.get((status, code))) and pattern.search(stripped)
+            ),
+            None,
+        )
+        if status is None and any(char.isdigit() for char in stripped):
+            spans.append(PredictedSpan("claims", FACT, start, end, stripped, FACT_SCORE))
+        elif status is not None:
+            spans.append(PredictedSpan("claims", status, start, end, stripped, CUE_SCORE))
+    return spans
+
+
+class RuleTagger:
+    """Pre-annotations for articles (anything with id, text, lang and sentences), as ArticlePrediction objects."""
+
+    def __init__(self, version: str = "1", cues: Path | None = None) -> None:
+        self.version = version
+        self.cues = cues
+
+    @property
+    def model_version(self) -> str:
+        return f"rules-{self.version}"
+
+    def predict(self, articles: Sequence[Any]) -> list[ArticlePrediction]:
+        cues = load_cues(self.cues)
+        predictions = []
+        for article in articles:
+            spans = entity_spans(article.text, article.lang) + claim_spans(
+                article.text, article.lang, article.sentences, cues
+            )
+            spans.sort(key=lambda span: (span.start, span.end, span.group))
+            score = sum(span.score for span in spans) / len(spans) if spans else 0.0
+            predictions.append(ArticlePrediction(article.id, spans, self.model_version, score))
+        return predictions
+
+
+def predict_rules(articles: Sequence[Any], schema_version: str = "1") -> list[ArticlePrediction]:
+    """Rule pre-annotations for `articles`; model_version is `rules-<schema version>`."""
+    return RuleTagger(schema_version).predict(articles)
