@@ -6,7 +6,10 @@ current directory (MLflow's own default silently switches to an old ./mlruns fil
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +23,9 @@ __all__ = [
     "experiment_id_for",
     "git_state",
     "package_versions",
+    "snapshot_tags",
+    "guidelines_tags",
+    "provenance_tags",
     "registered_model_name",
     "model_version_label",
 ]
@@ -93,6 +99,54 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
+
+
+def snapshot_tags(manifest: dict[str, Any]) -> dict[str, str]:
+    """The Label Studio project(s) and snapshot files a dataset was built from.
+
+    `toolkit pull` writes annotations/exports/<project>/<snapshot>.json: the folder names the project. An export
+    kept anywhere else is listed with an empty project.
+    """
+    snapshots = []
+    for source in manifest.get("sources", []):
+        path = Path(source["path"])
+        project = path.parent.name if path.parent.parent.name == "exports" else ""
+        snapshots.append({"project": project, "snapshot": path.name, "sha256": source.get("sha256", "")})
+    projects = sorted({snapshot["project"] for snapshot in snapshots if snapshot["project"]})
+    return {
+        "labelstudio.projects": ",".join(projects) or "(none)",
+        "labelstudio.snapshots": json.dumps(snapshots, separators=(",", ":")),
+    }
+
+
+def guidelines_tags(path: Path) -> dict[str, str]:
+    """The annotation guidelines' sha256 and their latest "Guidelines version N" (empty when absent)."""
+    if not path.is_file():
+        return {"guidelines.sha256": "", "guidelines.version": ""}
+    content = path.read_bytes()
+    versions = [int(n) for n in re.findall(rb"Guidelines version (\d+)", content)]
+    return {
+        "guidelines.sha256": hashlib.sha256(content).hexdigest(),
+        "guidelines.version": str(max(versions)) if versions else "",
+    }
+
+
+def provenance_tags(manifest: dict[str, Any], guidelines: Path) -> dict[str, str]:
+    """What a run was made from: dataset hash, Label Studio snapshots, schema, guidelines, git state, versions.
+
+    Environment variables are never read here: the Label Studio API key must not reach a run.
+    """
+    return {
+        "dataset.content_hash": manifest["content_hash"],
+        "dataset.version": manifest["version"],
+        "dataset.sources": json.dumps([source["path"] for source in manifest.get("sources", [])]),
+        "dataset.split_seed": str(manifest.get("seed", "")),
+        **snapshot_tags(manifest),
+        "schema.sha256": manifest.get("schema_digest") or "",
+        **guidelines_tags(guidelines),
+        **git_state(),
+        **package_versions(),
+    }
 
 
 def registered_model_name(task: str) -> str:

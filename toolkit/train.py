@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,8 @@ __all__ = ["TrainResult", "train", "task_data", "score_split"]
 
 DEFAULT_DATA = Path("data/sample")
 GUIDELINES = Path("annotations/GUIDELINES.md")
+# The parameter that tells an estimator's variants apart in a run name: ClaimClassifier(linear_svm).
+VARIANT_PARAM = {"ClaimClassifier": "classifier", "EntityTagger": "feature_set"}
 
 
 @dataclass
@@ -27,6 +27,7 @@ class TrainResult:
     model_uri: str
     metrics: dict[str, float]
     data_version: str
+    search: dict[str, Any] = field(default_factory=dict)
 
 
 def task_data(dataset: Any, task: str) -> tuple[Any, list]:
@@ -50,8 +51,13 @@ def score_split(model: Any, task: str, X: Any, y: list, labels: list[str], posit
     return span_metrics(y, [list(tags) for tags in predictions]), predictions
 
 
-def _run_name(experiment: Experiment) -> str:
-    return f"{experiment.name}-{experiment.config_hash[:7]}"
+def run_name(experiment: Experiment, model: Any, outcome: Any = None) -> str:
+    """`claims · ClaimClassifier(linear_svm) · 3f2a1c9`: task, model and variant, search, short config hash."""
+    variant = model.get_params(deep=False).get(VARIANT_PARAM.get(experiment.estimator, ""))
+    parts = [experiment.task, f"{experiment.estimator}({variant})" if variant else experiment.estimator]
+    if outcome is not None:
+        parts.append(f"{outcome.spec.method}×{len(outcome.candidates)}")
+    return " · ".join([*parts, experiment.config_hash[:7]])
 
 
 def train(
@@ -60,20 +66,33 @@ def train(
     *,
     seed: int = 13,
     tracking_uri: str | None = None,
+    n_jobs: int = 1,
 ) -> TrainResult:
-    """Fit, evaluate on validation and test, and log one MLflow run with params, metrics, artifacts and model."""
+    """Fit, evaluate on validation and test, and log one MLflow run with params, metrics, artifacts and model.
+
+    With a [search] table the model is the best candidate of a grid or random search cross-validated by
+    article (`n_jobs` candidates fit at once), refit on the train split; each candidate gets a nested run.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     from toolkit.dataset import load_dataset
+    from toolkit.search import parse_search, run_search
 
     experiment = load_experiment(experiment_path)
+    spec = parse_search(experiment)
     data_path = Path(data_dir or experiment.data_path or DEFAULT_DATA)
     dataset, manifest = load_dataset(data_path, experiment.task)
     if "train" not in dataset:
         raise ToolkitError(f"{data_path}: the {experiment.task} dataset has no train split")
     X_train, y_train = task_data(dataset["train"], experiment.task)
     labels = _labels(dataset["train"], experiment.task)
-    model = build_estimator(experiment, seed).fit(X_train, y_train)
+    outcome = None
+    if spec is None:
+        model = build_estimator(experiment, seed).fit(X_train, y_train)
+    else:
+        groups = list(dataset["train"]["article_id"])
+        outcome = run_search(experiment, spec, X_train, y_train, groups, seed=seed, n_jobs=n_jobs)
+        model = outcome.model
 
     scores: dict[str, dict[str, float]] = {}
     predictions: dict[str, tuple[Any, list, list]] = {}
@@ -85,7 +104,17 @@ def train(
             )
             predictions[split] = (dataset[split], y, predicted)
     return _log_run(
-        experiment, model, dataset, manifest, data_path, scores, predictions, labels, seed, tracking_uri
+        experiment,
+        model,
+        dataset,
+        manifest,
+        data_path,
+        scores,
+        predictions,
+        labels,
+        seed,
+        tracking_uri,
+        outcome,
     )
 
 
@@ -106,60 +135,77 @@ def _log_run(
     labels: list[str],
     seed: int,
     tracking_uri: str | None,
+    outcome: Any = None,
 ) -> TrainResult:
     import mlflow
 
     from toolkit import artifacts, track
+    from toolkit.search import log_candidates, param_text
 
     uri = track.use_tracking(tracking_uri)
     experiment_name = f"toolkit-{experiment.task}"
     experiment_id = track.experiment_id_for(experiment_name, uri)
-    run_name = _run_name(experiment)
+    title = run_name(experiment, model, outcome)
     metrics = {f"{split}.{name}": value for split, values in scores.items() for name, value in values.items()}
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+    params = {
+        **flatten(experiment.config),
+        "seed": seed,
+        "data.path": str(data_path),
+        "data.version": manifest["version"],
+        **{f"data.rows.{split}": len(dataset[split]) for split in dataset},
+    }
+    tags = {"task": experiment.task, "estimator": experiment.estimator, "experiment.name": experiment.name}
+    # A candidate's params: the file's, without its [search] table, with the candidate's own values.
+    candidate_base = {key: value for key, value in params.items() if not key.startswith("search.")}
+    if outcome is not None:
+        # The parent's model.* params are those of the model it holds: the refit best candidate.
+        best_params = {key: param_text(value) for key, value in outcome.best_params.items()}
+        params.update({f"model.{key}": value for key, value in best_params.items()})
+        params.update({f"search.best.{key}": value for key, value in best_params.items()})
+        params["search.n_candidates"] = len(outcome.candidates)
+        best = outcome.best
+        metrics.update(
+            {f"cv.{outcome.spec.scoring}.mean": best.mean, f"cv.{outcome.spec.scoring}.std": best.std}
+        )
+        metrics["search.seconds"] = outcome.seconds
+    with mlflow.start_run(experiment_id=experiment_id, run_name=title) as run:
         mlflow.set_tags(
             {
-                "task": experiment.task,
-                "estimator": experiment.estimator,
+                **tags,
                 "experiment_file": str(experiment.path),
-                "dataset.content_hash": manifest["content_hash"],
-                "dataset.version": manifest["version"],
-                "dataset.sources": json.dumps([source["path"] for source in manifest.get("sources", [])]),
-                "schema.sha256": manifest.get("schema_digest") or "",
-                "guidelines.sha256": hashlib.sha256(GUIDELINES.read_bytes()).hexdigest()
-                if GUIDELINES.is_file()
-                else "",
                 "config.sha256": experiment.config_hash,
                 "mlflow.note.content": experiment.description,
-                **track.git_state(),
-                **track.package_versions(),
+                **track.provenance_tags(manifest, GUIDELINES),
+                **({"search.role": "parent", "search.n_jobs": str(outcome.n_jobs)} if outcome else {}),
             }
         )
-        mlflow.log_params(
-            track.run_params(
-                {
-                    **flatten(experiment.config),
-                    "seed": seed,
-                    "data.path": str(data_path),
-                    "data.version": manifest["version"],
-                    **{f"data.rows.{split}": len(dataset[split]) for split in dataset},
-                }
-            )
-        )
+        mlflow.log_params(track.run_params(params))
         mlflow.log_metrics(metrics)
         mlflow.log_text(experiment.source, "experiment.toml")
         mlflow.log_dict(manifest, "dataset_manifest.json")
         artifacts.log_evaluation(experiment.task, scores, predictions, labels)
         _log_dataset(dataset, experiment.task, data_path, manifest)
         _log_model(model, experiment, dataset, manifest)
+        search = {}
+        if outcome is not None:
+            children = log_candidates(outcome, run.info.run_id, experiment_id, candidate_base, tags)
+            search = {
+                "candidates": len(children),
+                "child_run_ids": children,
+                "best_params": outcome.best_params,
+                "scoring": outcome.spec.scoring,
+                "cv_mean": outcome.best.mean,
+                "cv_std": outcome.best.std,
+            }
     return TrainResult(
         run_id=run.info.run_id,
-        run_name=run_name,
+        run_name=title,
         experiment_name=experiment_name,
         tracking_uri=uri,
         model_uri=f"runs:/{run.info.run_id}/model",
         metrics=metrics,
         data_version=manifest["version"],
+        search=search,
     )
 
 

@@ -23,11 +23,14 @@ def train_command(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the estimator's randomness.")] = 13,
     tracking_uri: TrackingOption = None,
+    n_jobs: Annotated[
+        int, typer.Option("--n-jobs", help="Candidates a [search] fits at once; -1: one per core.")
+    ] = 1,
 ) -> None:
     """Fit the model an experiment file describes, evaluate it, and log one MLflow run."""
     from toolkit.train import train
 
-    result = train(experiment, data, seed=seed, tracking_uri=tracking_uri)
+    result = train(experiment, data, seed=seed, tracking_uri=tracking_uri, n_jobs=n_jobs)
     headline = {
         k: v
         for k, v in result.metrics.items()
@@ -36,6 +39,13 @@ def train_command(
     scores = ", ".join(f"{name} {value:.3f}" for name, value in sorted(headline.items()))
     typer.echo(f"run {result.run_name} ({result.run_id}) in {result.experiment_name}: {scores}")
     typer.echo(f"  model: {result.model_uri}")
+    if result.search:
+        found = result.search
+        best = ", ".join(f"{key}={value}" for key, value in sorted(found["best_params"].items()))
+        typer.echo(
+            f"  search: {found['candidates']} candidates (nested runs), best {best}: "
+            f"cv {found['scoring']} {found['cv_mean']:.3f} ± {found['cv_std']:.3f}"
+        )
 
 
 def evaluate_command(

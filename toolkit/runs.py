@@ -1,0 +1,284 @@
+"""`toolkit runs`: list and compare the MLflow runs of `toolkit train`, and promote one to a registered alias.
+
+Every function returns data and prints nothing; `toolkit runs ...` formats it. Runs live in the MLflow
+experiments `toolkit-claims` and `toolkit-entities`; a search's candidates are nested runs under their parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from toolkit.errors import ToolkitError
+
+__all__ = [
+    "RunSummary",
+    "Comparison",
+    "Promotion",
+    "HEADLINE",
+    "PER_CLASS",
+    "list_runs",
+    "compare_runs",
+    "promote",
+]
+
+TASKS = ("claims", "entities")
+# The scores a list shows, and the per-class metric a comparison lines up, for each task.
+HEADLINE = {
+    "claims": ("validation.macro_f1", "test.macro_f1"),
+    "entities": ("validation.span_f1", "test.span_f1"),
+}
+PER_CLASS = {"claims": "test.f1.", "entities": "test.span_f1."}
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    name: str
+    task: str
+    experiment: str
+    status: str
+    started: datetime | None
+    headline: dict[str, float]
+    parent_run_id: str | None = None
+    candidates: int = 0
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    runs: list[RunSummary]
+    params: list[tuple[str, list[str | None]]]
+    metrics: list[tuple[str, list[float | None]]]
+    per_class: list[tuple[str, list[float | None]]]  # (class, its test F1 in each run)
+    per_class_metric: str  # "test.f1.<CLASS>" or "test.span_f1.<TYPE>"; "/"-joined when tasks differ
+    hidden_params: int = 0  # identical params left out by diff_only
+
+
+@dataclass
+class Promotion:
+    run_id: str
+    name: str
+    version: int
+    alias: str
+    model_uri: str  # models:/NAME@ALIAS
+    source: str  # the logged model: models:/m-...
+    created: bool  # False when this run's model was already a version of NAME
+    previous_version: int | None = None  # the version the alias pointed to before
+
+
+def _client(tracking_uri: str | None) -> Any:
+    from mlflow import MlflowClient
+
+    from toolkit import track
+
+    track.use_tracking(tracking_uri)
+    return MlflowClient()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _get_run(client: Any, run_id: str) -> Any:
+    import mlflow
+
+    try:
+        return client.get_run(run_id)
+    except mlflow.exceptions.MlflowException as exc:
+        raise ToolkitError(f"run {run_id}: {_first_line(exc)}") from None
+    except OSError as exc:
+        raise ToolkitError(f"run {run_id}: MLflow tracking is unreachable ({exc})") from None
+
+
+def _aliases(client: Any, tasks: Sequence[str]) -> dict[str, list[str]]:
+    """run id → `champion@toolkit-claims v2` labels, for the aliases of the tasks' registered models."""
+    import mlflow
+
+    from toolkit import track
+
+    found: dict[str, list[str]] = {}
+    for task in tasks:
+        name = track.registered_model_name(task)
+        try:
+            aliases = client.get_registered_model(name).aliases
+        except mlflow.exceptions.MlflowException:
+            continue
+        for alias, version in sorted(aliases.items()):
+            run_id = client.get_model_version(name, str(version)).run_id
+            found.setdefault(run_id, []).append(f"{alias} ({name} v{version})")
+    return found
+
+
+def _summary(run: Any, experiments: dict[str, str], aliases: dict[str, list[str]]) -> RunSummary:
+    tags, metrics = run.data.tags, run.data.metrics
+    task = tags.get("task", "")
+    wanted = [
+        *HEADLINE.get(task, ()),
+        *(name for name in metrics if name.startswith("cv.") and name.endswith(".mean")),
+    ]
+    started = run.info.start_time
+    return RunSummary(
+        run_id=run.info.run_id,
+        name=run.info.run_name or "",
+        task=task,
+        experiment=experiments.get(run.info.experiment_id, run.info.experiment_id),
+        status=run.info.status,
+        started=datetime.fromtimestamp(started / 1000, tz=UTC) if started else None,
+        headline={name: metrics[name] for name in wanted if name in metrics},
+        parent_run_id=tags.get("mlflow.parentRunId"),
+        candidates=int(run.data.params.get("search.n_candidates", 0)),
+        aliases=aliases.get(run.info.run_id, []),
+    )
+
+
+def list_runs(
+    task: str | None = None,
+    *,
+    limit: int = 20,
+    candidates: bool = False,
+    tracking_uri: str | None = None,
+) -> list[RunSummary]:
+    """The newest runs first, of one task or both; a search's candidate runs only when `candidates`."""
+    if task is not None and task not in TASKS:
+        raise ToolkitError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    if limit < 1:
+        raise ToolkitError(f"--limit must be at least 1, got {limit}")
+    import mlflow
+
+    from toolkit import track
+
+    client = _client(tracking_uri)
+    tasks = [task] if task else list(TASKS)
+    experiments: dict[str, str] = {}
+    try:
+        for name in (f"toolkit-{t}" for t in tasks):
+            found = client.get_experiment_by_name(name)
+            if found is not None:
+                experiments[found.experiment_id] = name
+        if not experiments:
+            return []
+        runs = client.search_runs(
+            list(experiments),
+            filter_string="" if candidates else "tags.mlflow.parentRunId IS NULL",
+            max_results=limit,
+            order_by=["attributes.start_time DESC"],
+        )
+        aliases = _aliases(client, tasks)
+    except mlflow.exceptions.MlflowException as exc:
+        raise ToolkitError(
+            f"MLflow tracking at {track.resolve_tracking_uri(tracking_uri)}: {_first_line(exc)}"
+        ) from None
+    except OSError as exc:
+        raise ToolkitError(
+            f"MLflow tracking at {track.resolve_tracking_uri(tracking_uri)} is unreachable ({exc})"
+        ) from None
+    return [_summary(run, experiments, aliases) for run in runs]
+
+
+def _is_per_class(name: str) -> bool:
+    """`test.f1.FACT`, `validation.span_recall.ORG`: a split's metric of one class."""
+    split, _, rest = name.partition(".")
+    return split in SPLITS and "." in rest
+
+
+def compare_runs(
+    run_ids: Sequence[str], *, diff_only: bool = False, tracking_uri: str | None = None
+) -> Comparison:
+    """Params, overall metrics and per-class test F1 of runs side by side; `diff_only` keeps differing params."""
+    if not run_ids:
+        raise ToolkitError("give at least one run id to compare")
+    client = _client(tracking_uri)
+    runs = [_get_run(client, run_id) for run_id in dict.fromkeys(run_ids)]
+    experiments = {run.info.experiment_id: client.get_experiment(run.info.experiment_id).name for run in runs}
+    tasks = sorted({run.data.tags.get("task", "") for run in runs} & set(TASKS))
+    aliases = _aliases(client, tasks)
+    summaries = [_summary(run, experiments, aliases) for run in runs]
+
+    param_names = sorted({name for run in runs for name in run.data.params})
+    params = [(name, [run.data.params.get(name) for run in runs]) for name in param_names]
+    shown = [row for row in params if len(set(row[1])) > 1] if diff_only else params
+
+    metric_names = sorted({name for run in runs for name in run.data.metrics if not _is_per_class(name)})
+    metrics = [(name, [run.data.metrics.get(name) for run in runs]) for name in metric_names]
+
+    prefixes = [PER_CLASS[task] for task in tasks]
+    per_class_names = sorted(
+        {name for run in runs for name in run.data.metrics if any(name.startswith(p) for p in prefixes)}
+    )
+    per_class = [
+        (name.split(".")[-1], [run.data.metrics.get(name) for run in runs]) for name in per_class_names
+    ]
+    return Comparison(
+        runs=summaries,
+        params=shown,
+        metrics=metrics,
+        per_class=per_class,
+        per_class_metric=" / ".join(
+            f"{prefix}<{'CLASS' if prefix == PER_CLASS['claims'] else 'TYPE'}>" for prefix in prefixes
+        ),
+        hidden_params=len(params) - len(shown),
+    )
+
+
+def promote(run_id: str, alias: str = "champion", *, tracking_uri: str | None = None) -> Promotion:
+    """Register the run's model under its task's name (once per run) and point `alias` at that version."""
+    import mlflow
+
+    from toolkit import track
+
+    if not alias or not alias.replace("-", "_").isidentifier():
+        raise ToolkitError(f"alias must be letters, digits, - or _ (such as champion), got {alias!r}")
+    client = _client(tracking_uri)
+    run = _get_run(client, run_id)
+    task = run.data.tags.get("task")
+    if task not in TASKS:
+        raise ToolkitError(f"run {run_id} was not made by `toolkit train` (it has no task tag)")
+    outputs = run.outputs.model_outputs if run.outputs else []
+    if not outputs:
+        parent = run.data.tags.get("mlflow.parentRunId")
+        hint = f"; it is a search candidate: promote its parent run {parent}" if parent else ""
+        raise ToolkitError(f"run {run_id} logged no model{hint}")
+    model_id = outputs[-1].model_id
+    name = track.registered_model_name(task)
+    try:
+        try:
+            client.create_registered_model(
+                name, description=f"toolkit {task} models; aliases mark the ones in use"
+            )
+        except mlflow.exceptions.MlflowException as exc:
+            if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+                raise
+        previous = client.get_registered_model(name).aliases.get(alias)
+        existing = client.search_model_versions(f"name = '{name}' and run_id = '{run_id}'")
+        if existing:
+            version = max(int(found.version) for found in existing)
+        else:
+            created = client.create_model_version(
+                name,
+                source=f"models:/{model_id}",
+                run_id=run_id,
+                model_id=model_id,
+                tags={
+                    "run_name": run.info.run_name or "",
+                    "dataset.version": run.data.tags.get("dataset.version", ""),
+                },
+                description=run.data.tags.get("mlflow.note.content"),
+            )
+            version = int(created.version)
+        client.set_registered_model_alias(name, alias, str(version))
+    except mlflow.exceptions.MlflowException as exc:
+        raise ToolkitError(f"promoting run {run_id} to {name}@{alias}: {_first_line(exc)}") from None
+    return Promotion(
+        run_id=run_id,
+        name=name,
+        version=version,
+        alias=alias,
+        model_uri=f"models:/{name}@{alias}",
+        source=f"models:/{model_id}",
+        created=not existing,
+        previous_version=int(previous) if previous is not None else None,
+    )

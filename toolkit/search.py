@@ -1,0 +1,272 @@
+"""Hyper-parameter search for `toolkit train`: a grid or random search, cross-validated by article.
+
+    [search]
+    method = "grid"                     # or "random"
+    params = {C = [0.5, 2.0], use_cues = [false, true]}   # estimator parameter → values to try
+    n_iter = 4                          # random only: how many candidates to draw (default 10, at most the grid)
+    cv = 3                              # folds; every sentence of an article stays in one fold
+    scoring = "macro_f1"                # claims: macro_f1 (default), weighted_f1, accuracy; entities: span_f1
+
+The best candidate is refit on the whole train split and becomes the run's model; `toolkit train` scores it on
+validation and test like any other model and logs one nested run per candidate with its CV scores.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from math import prod
+from typing import Any
+
+from toolkit.errors import ToolkitError
+from toolkit.experiments import ESTIMATORS, Experiment, _as_param, _estimator_class, build_estimator
+
+__all__ = [
+    "SearchSpec",
+    "Candidate",
+    "SearchOutcome",
+    "SCORINGS",
+    "parse_search",
+    "run_search",
+    "param_text",
+    "describe",
+    "log_candidates",
+]
+
+METHODS = ("grid", "random")
+KEYS = ("cv", "method", "n_iter", "params", "scoring")
+# The first scoring of each task is its default.
+SCORINGS = {"claims": ("macro_f1", "weighted_f1", "accuracy"), "entities": ("span_f1",)}
+DEFAULT_FOLDS = 3
+DEFAULT_ITERATIONS = 10
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    method: str
+    params: dict[str, list[Any]]
+    cv: int
+    scoring: str
+    n_iter: int | None = None
+
+    @property
+    def grid_size(self) -> int:
+        return prod(len(values) for values in self.params.values())
+
+    @property
+    def n_candidates(self) -> int:
+        return (
+            self.grid_size
+            if self.method == "grid"
+            else min(self.n_iter or DEFAULT_ITERATIONS, self.grid_size)
+        )
+
+
+@dataclass
+class Candidate:
+    index: int
+    params: dict[str, Any]
+    mean: float
+    std: float
+    folds: list[float]
+    rank: int
+    fit_seconds: float
+
+
+@dataclass
+class SearchOutcome:
+    spec: SearchSpec
+    model: Any  # the best candidate, refit on the whole train split
+    best_index: int
+    best_params: dict[str, Any]
+    candidates: list[Candidate] = field(default_factory=list)
+    seconds: float = 0.0
+    n_jobs: int = 1
+
+    @property
+    def best(self) -> Candidate:
+        return self.candidates[self.best_index]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_search(experiment: Experiment) -> SearchSpec | None:
+    """The experiment's [search] table, checked; None without one. Each mistake is one line naming the key."""
+    raw = experiment.search
+    if not raw:
+        return None
+    path, estimator = experiment.path, experiment.estimator
+    for key in raw:
+        if key not in KEYS:
+            raise ToolkitError(f"{path}: unknown key `search.{key}` (known: {', '.join(KEYS)})")
+    method = raw.get("method", "grid")
+    if method not in METHODS:
+        raise ToolkitError(f'{path}: `search.method` must be "grid" or "random", got {method!r}')
+    params = raw.get("params")
+    if not isinstance(params, dict) or not params:
+        raise ToolkitError(
+            f"{path}: `search.params` must be a table of estimator parameters to values, "
+            "e.g. params = {C = [0.5, 1.0, 2.0]}"
+        )
+    known = set(_estimator_class(estimator)().get_params(deep=False))
+    for name, values in params.items():
+        if name not in known:
+            raise ToolkitError(
+                f"{path}: unknown key `search.params.{name}` for {estimator} (known: {', '.join(sorted(known))})"
+            )
+        if not isinstance(values, list) or not values:
+            raise ToolkitError(
+                f"{path}: `search.params.{name}` must be a non-empty array of values, got {values!r}"
+            )
+    n_iter = raw.get("n_iter")
+    if n_iter is not None:
+        if method != "random":
+            raise ToolkitError(f'{path}: `search.n_iter` only applies to method = "random"')
+        if not _is_int(n_iter) or n_iter < 1:
+            raise ToolkitError(f"{path}: `search.n_iter` must be an integer >= 1, got {n_iter!r}")
+    cv = raw.get("cv", DEFAULT_FOLDS)
+    if not _is_int(cv) or cv < 2:
+        raise ToolkitError(f"{path}: `search.cv` must be an integer >= 2 (folds), got {cv!r}")
+    task = ESTIMATORS[estimator][2]
+    scoring = raw.get("scoring", SCORINGS[task][0])
+    if scoring not in SCORINGS[task]:
+        raise ToolkitError(
+            f"{path}: `search.scoring` must be one of {', '.join(SCORINGS[task])} for {task}, got {scoring!r}"
+        )
+    return SearchSpec(
+        method=method,
+        params={name: [_as_param(value) for value in values] for name, values in params.items()},
+        cv=cv,
+        scoring=scoring,
+        n_iter=n_iter if method == "random" else None,
+    )
+
+
+def _span_f1(y_true: list, y_pred: list) -> float:
+    from toolkit.evaluate import span_metrics
+
+    return span_metrics(y_true, [list(tags) for tags in y_pred])["span_f1"]
+
+
+def _scorer(scoring: str) -> Any:
+    from sklearn.metrics import f1_score, make_scorer
+
+    if scoring == "span_f1":
+        return make_scorer(_span_f1)
+    if scoring == "accuracy":
+        return "accuracy"
+    return make_scorer(f1_score, average=scoring.removesuffix("_f1"), zero_division=0)
+
+
+def run_search(
+    experiment: Experiment,
+    spec: SearchSpec,
+    X: Any,
+    y: list,
+    groups: list[str],
+    *,
+    seed: int,
+    n_jobs: int = 1,
+) -> SearchOutcome:
+    """Cross-validate every candidate with folds grouped by article, then refit the best on all of X."""
+    from sklearn.model_selection import GridSearchCV, GroupKFold, RandomizedSearchCV
+
+    articles = len(set(groups))
+    if articles < spec.cv:
+        raise ToolkitError(
+            f"{experiment.path}: `search.cv` = {spec.cv} folds but the train split has only {articles} articles"
+        )
+    common = {
+        "scoring": _scorer(spec.scoring),
+        "cv": GroupKFold(n_splits=spec.cv, shuffle=True, random_state=seed),
+        "n_jobs": n_jobs,
+        "refit": True,
+        "error_score": "raise",
+    }
+    estimator = build_estimator(experiment, seed)
+    if spec.method == "grid":
+        search = GridSearchCV(estimator, spec.params, **common)
+    else:
+        search = RandomizedSearchCV(
+            estimator, spec.params, n_iter=spec.n_candidates, random_state=seed, **common
+        )
+    began = time.monotonic()
+    try:
+        search.fit(X, y, groups=groups)
+    except ValueError as exc:
+        raise ToolkitError(f"{experiment.path}: a search candidate failed to fit ({exc})") from None
+    results = search.cv_results_
+    candidates = [
+        Candidate(
+            index=index,
+            params=dict(params),
+            mean=float(results["mean_test_score"][index]),
+            std=float(results["std_test_score"][index]),
+            folds=[float(results[f"split{fold}_test_score"][index]) for fold in range(spec.cv)],
+            rank=int(results["rank_test_score"][index]),
+            fit_seconds=float(results["mean_fit_time"][index]),
+        )
+        for index, params in enumerate(results["params"])
+    ]
+    return SearchOutcome(
+        spec=spec,
+        model=search.best_estimator_,
+        best_index=int(search.best_index_),
+        best_params=dict(search.best_params_),
+        candidates=candidates,
+        seconds=time.monotonic() - began,
+        n_jobs=n_jobs,
+    )
+
+
+def param_text(value: Any) -> str:
+    """A parameter value as an MLflow param, written as in the experiment file: (1, 2) → [1, 2]."""
+    return str(list(value)) if isinstance(value, tuple) else str(value)
+
+
+def describe(params: dict[str, Any]) -> str:
+    """`C=0.5, use_cues=True`: a candidate's parameters in a run name."""
+    return ", ".join(f"{name}={param_text(value)}" for name, value in sorted(params.items()))
+
+
+def log_candidates(
+    outcome: SearchOutcome, parent_run_id: str, experiment_id: str, base_params: dict[str, str], tags: dict
+) -> list[str]:
+    """One finished child run per candidate under `parent_run_id`: its full model params and its CV scores."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param
+
+    from toolkit import track
+
+    client = MlflowClient()
+    now = int(time.time() * 1000)
+    key = f"cv.{outcome.spec.scoring}"
+    run_ids = []
+    for candidate in outcome.candidates:
+        params = {
+            **base_params,
+            **{f"model.{name}": param_text(value) for name, value in candidate.params.items()},
+        }
+        params["search.candidate"] = candidate.index
+        metrics = {
+            f"{key}.mean": candidate.mean,
+            f"{key}.std": candidate.std,
+            "cv.rank": float(candidate.rank),
+        }
+        metrics["cv.fit_seconds"] = candidate.fit_seconds
+        run = client.create_run(
+            experiment_id,
+            run_name=f"candidate {candidate.index} · {describe(candidate.params)}"[:240],
+            tags={**tags, "mlflow.parentRunId": parent_run_id, "search.role": "candidate"},
+        )
+        client.log_batch(
+            run.info.run_id,
+            metrics=[Metric(name, value, now, 0) for name, value in metrics.items()]
+            + [Metric(key, score, now, fold) for fold, score in enumerate(candidate.folds)],
+            params=[Param(name, value) for name, value in track.run_params(params).items()],
+        )
+        client.set_terminated(run.info.run_id)
+        run_ids.append(run.info.run_id)
+    return run_ids
