@@ -1,9 +1,12 @@
 """Rule-based pre-annotations for the first batches, before any model is trained (`toolkit export --rules`).
 
 Entities: MONEY, PERCENT and DATE by regular expressions for French and English news (PER, ORG and LOC need a
-model). Claims: each sentence gets the status of the first cue found in it (cue words per status and language
-in toolkit/data/cues.toml when present, else toolkit/data/rules.toml). Annotators correct these suggestions;
-scores are fixed and low on purpose, so Label Studio's "sort by prediction score" is not misleading.
+model). Claims: each sentence gets the status of the first cue category of `STATUS_OF_CUE` found in it, using
+the article language's phrases in toolkit/data/cues.toml (the claim classifier's lexicon). The order is
+forecast, hedge, opinion, attribution: the guidelines let the content decide over who said it (a hedge wins
+over an attribution), and the opinion lexicon is the broadest. A sentence with no cue but a number is proposed
+as FACT. Annotators correct these suggestions; scores are fixed and low on purpose, so Label Studio's "sort by
+prediction score" is not misleading.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from toolkit.predict import ArticlePrediction, PredictedSpan
 __all__ = ["RuleTagger", "entity_spans", "claim_spans", "predict_rules", "load_cues"]
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-CUE_FILES = (DATA / "cues.toml", DATA / "rules.toml")
+CUE_FILE = DATA / "cues.toml"
+# Cue category of cues.toml → claim status, in order of precedence.
+STATUS_OF_CUE = {
+    "opinion": "OPINION",
+    "forecast": "FORECAST",
+    "hedge": "SPECULATIVE",
+    "attribution": "REPORTED",
+}
 FACT = "FACT"
 ENTITY_SCORE = 0.8
 CUE_SCORE = 0.6
@@ -77,31 +87,33 @@ class Cues:
     source: Path
 
 
-def _compile(words: Sequence[str]) -> re.Pattern[str]:
-    alternatives = sorted({word.strip() for word in words if word.strip()}, key=len, reverse=True)
-    escaped = [re.escape(word).replace("'", "['’]") for word in alternatives]
-    return re.compile(r"(?<!\w)(?:" + "|".join(escaped) + r")(?!\w)", re.IGNORECASE)
+def _compile(phrases: Sequence[str]) -> re.Pattern[str]:
+    """Whole-word, case-insensitive; a space matches any whitespace, ' matches ’, a trailing * any word ending
+    (the same reading of cues.toml as toolkit.models.claims.cue_pattern, without importing scikit-learn)."""
+    alternatives = []
+    for phrase in sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True):
+        stem, wildcard = (phrase[:-1], True) if phrase.endswith("*") else (phrase, False)
+        words = [re.escape(word).replace("'", "['’]").replace("’", "['’]") for word in stem.lower().split()]
+        alternatives.append(r"\s+".join(words) + (r"\w*" if wildcard else ""))
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4)
-def load_cues(path: Path | None = None) -> Cues:
-    """Cue words per claim status and language: [claims.STATUS] (or [STATUS]) tables with `en` and `fr` lists."""
-    path = path or next((candidate for candidate in CUE_FILES if candidate.is_file()), CUE_FILES[-1])
+def load_cues(path: Path = CUE_FILE) -> Cues:
+    """Compiled cue phrases per (status, language) from a cues.toml: [category] tables with `en` and `fr` lists."""
     try:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ToolkitError(f"{path}: cannot read the cue words ({exc})") from None
-    table = raw.get("claims", raw)
-    statuses = [key for key, value in table.items() if isinstance(value, dict)]
-    order = tuple(raw.get("order") or statuses)
+        raise ToolkitError(f"{path}: cannot read the cue phrases ({exc})") from None
     patterns = {}
-    for status in order:
-        for lang, words in (table.get(status) or {}).items():
-            if isinstance(words, list) and words:
-                patterns[(status, lang)] = _compile([str(word) for word in words])
+    for category, status in STATUS_OF_CUE.items():
+        for lang, phrases in (raw.get(category) or {}).items():
+            if isinstance(phrases, list) and phrases:
+                patterns[(status, lang)] = _compile([str(phrase) for phrase in phrases])
     if not patterns:
-        raise ToolkitError(f"{path}: no cue words found (expected [claims.STATUS] tables with en/fr lists)")
-    return Cues(order=order, patterns=patterns, source=path)
+        categories = ", ".join(STATUS_OF_CUE)
+        raise ToolkitError(f"{path}: no cue phrases for any of the categories {categories}")
+    return Cues(order=tuple(STATUS_OF_CUE.values()), patterns=patterns, source=path)
 
 
 def entity_spans(text: str, lang: str) -> list[PredictedSpan]:
@@ -155,7 +167,7 @@ def claim_spans(
 class RuleTagger:
     """Pre-annotations for articles (anything with id, text, lang and sentences), as ArticlePrediction objects."""
 
-    def __init__(self, version: str = "1", cues: Path | None = None) -> None:
+    def __init__(self, version: str = "1", cues: Path = CUE_FILE) -> None:
         self.version = version
         self.cues = cues
 
