@@ -84,7 +84,7 @@ def ingest_articles(tmp_path: Path, count: int) -> Path:
 class Faults:
     """What the proxy does to import requests (POST .../import): each entry is used once, in order.
 
-    "after-500": forward, then answer 500 (the server committed, the client sees a failure).
+    "pass": forward as is. "after-500": forward, then answer 500 (the server committed, the client sees a failure).
     "500": answer 500 without forwarding. "slow": forward, then hold the answer past the client's timeout.
     """
 
@@ -126,11 +126,14 @@ class Proxy:
                 self._send(answer.status_code, answer.content, answer.headers.get("content-type", ""))
 
             def _send(self, status: int, content: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(content)))
+                    self.end_headers()
+                    self.wfile.write(content)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting ("slow"): that is the point
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _relay
 
