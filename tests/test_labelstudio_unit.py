@@ -1,0 +1,379 @@
+"""The Label Studio round trip without a server: recorded exports, and an in-memory API behind httpx.MockTransport."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.errors import ToolkitError
+from toolkit.ingest import Article, text_hash
+from toolkit.labelstudio.client import Client, RetryPolicy, Settings, load_settings
+from toolkit.labelstudio.project import init_project
+from toolkit.labelstudio.pull import latest_snapshot, pull, slugify
+from toolkit.labelstudio.tasks import OFFSET_UNIT, build_tasks, check_predictions, export_tasks
+from toolkit.models.rules import RuleTagger, claim_spans, entity_spans, load_cues
+from toolkit.predict import ArticlePrediction, PredictedSpan
+from toolkit.schema import load_schema
+
+FIXTURES = Path(__file__).parent / "fixtures" / "labelstudio"
+REAL_EXPORT = FIXTURES / "real_export_1.23.2.json"
+_spec = importlib.util.spec_from_file_location("fake_label_studio", FIXTURES / "fake_server.py")
+fake_server = importlib.util.module_from_spec(_spec)
+sys.modules["fake_label_studio"] = fake_server  # dataclasses look their module up there
+_spec.loader.exec_module(fake_server)
+FakeLabelStudio = fake_server.FakeLabelStudio
+
+
+def article(article_id: str, text: str, lang: str = "en") -> Article:
+    return Article(article_id, article_id, text, lang, text_hash(text), "test", [(0, len(text))], {})
+
+
+def write_articles(path: Path, count: int) -> Path:
+    texts = [
+        f"Acme Corp expects revenue of $12 million in 2027, its CEO said. Story {i}." for i in range(count)
+    ]
+    texts[1] = "🚀 Écovia a levé 12 M€ jeudi, soit +35 % sur un an, selon Zoé."
+    lines = [
+        json.dumps(article(f"a{i}", t, "fr" if i == 1 else "en").to_dict(), ensure_ascii=False)
+        for i, t in enumerate(texts)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fake() -> FakeLabelStudio:
+    return FakeLabelStudio()
+
+
+def client_for(fake: FakeLabelStudio, key: str | None = None) -> Client:
+    settings = Settings("http://ls.test", key or fake.api_key, timeout=5)
+    return Client(settings, retry=RetryPolicy(attempts=3, backoff=0.0), httpx_client=fake.client())
+
+
+# ---- settings and errors ---------------------------------------------------------------------------------
+
+
+def test_settings_come_from_the_environment_before_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "LABEL_STUDIO_PORT", "LABEL_STUDIO_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    env = tmp_path / ".env"
+    env.write_text("LABEL_STUDIO_API_KEY=from-dotenv\nLABEL_STUDIO_PORT=9001\n")
+    settings = load_settings(env_file=env)
+    assert (settings.url, settings.api_key, settings.timeout) == (
+        "http://127.0.0.1:9001",
+        "from-dotenv",
+        60.0,
+    )
+    assert "from-dotenv" not in repr(settings)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "from-env")
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://ls.example:1234/")
+    assert load_settings(env_file=env).api_key == "from-env"
+    assert load_settings(env_file=env).url == "http://ls.example:1234"
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY")
+    with pytest.raises(ToolkitError, match="LABEL_STUDIO_API_KEY is not set"):
+        load_settings(env_file=tmp_path / "missing.env")
+
+
+def test_errors_are_one_line_without_the_key(fake: FakeLabelStudio) -> None:
+    with pytest.raises(ToolkitError) as refused:
+        client_for(fake, key="wrong-key-123456").check()
+    assert "refused the API key (401" in str(refused.value) and "wrong-key" not in str(refused.value)
+    import httpx
+
+    client = client_for(fake)
+    messages = [
+        client.describe(httpx.ConnectError("refused"), "listing"),
+        client.describe(httpx.ReadTimeout(f"timed out, key {fake.api_key}"), "importing"),
+    ]
+    assert "not running at http://ls.test" in messages[0] and "did not answer within 5 s" in messages[1]
+    assert all(fake.api_key not in message and "\n" not in message for message in messages)
+
+
+def test_a_5xx_is_retried_then_reported(fake: FakeLabelStudio) -> None:
+    client = client_for(fake)
+    calls = []
+
+    def flaky():
+        from label_studio_sdk.core.api_error import ApiError
+
+        calls.append(1)
+        raise ApiError(status_code=502, body="<html>Bad gateway</html>")
+
+    with pytest.raises(ToolkitError, match=r"answered 502 \(probing\): an HTML error page after 3 tries"):
+        client.call("probing", flaky)
+    assert len(calls) == 3
+
+
+# ---- tasks and predictions -------------------------------------------------------------------------------
+
+
+def test_predictions_are_checked_before_anything_is_sent() -> None:
+    schema = load_schema()
+    item = article("a1", "Zoé 😀 bought Acme for $5 million.")
+    good = PredictedSpan("entities", "MONEY", 22, 32, "$5 million", 0.9)
+    assert item.text[22:32] == "$5 million"
+    assert check_predictions([item], [ArticlePrediction("a1", [good], "m-1", 0.9)], schema) == 1
+    bad_spans = [
+        (PredictedSpan("entities", "MONEY", 23, 33, "$5 million", 0.9), "does not match"),
+        (PredictedSpan("entities", "MONEY", 30, 99, "x", 0.9), "out of range"),
+        (PredictedSpan("entities", "FACT", 22, 32, "$5 million", 0.9), "not in group 'entities'"),
+        (PredictedSpan("topics", "MONEY", 22, 32, "$5 million", 0.9), "not a Labels group"),
+    ]
+    for span, reason in bad_spans:
+        with pytest.raises(ToolkitError, match=reason) as error:
+            check_predictions([item], [ArticlePrediction("a1", [good, span], "m-1", 0.9)], schema)
+        assert str(error.value).startswith(
+            "prediction refused before sending, nothing was sent: article 'a1'"
+        )
+    with pytest.raises(ToolkitError, match=r"\(2 bad spans in all\)"):
+        check_predictions(
+            [item], [ArticlePrediction("a1", [s for s, _ in bad_spans[:2]], "m-1", 0.9)], schema
+        )
+
+
+def test_tasks_carry_the_article_and_code_point_offsets() -> None:
+    item = article("a1", "🚀 Écovia a levé 12 M€ jeudi, soit +35 % sur un an.", "fr")
+    (prediction,) = RuleTagger("1").predict([item])
+    (task,) = build_tasks([item], [prediction])
+    assert OFFSET_UNIT == "codepoint"
+    assert set(task["data"]) == {"text", "article_id", "content_hash", "lang", "title", "sentences"}
+    (sent,) = task["predictions"]
+    assert sent["model_version"] == "rules-1" and 0 < sent["score"] <= 1
+    labels = {region["value"]["labels"][0]: region["value"] for region in sent["result"]}
+    assert labels["MONEY"]["text"] == "12 M€" and (labels["MONEY"]["start"], labels["MONEY"]["end"]) == (
+        16,
+        21,
+    )
+    for region in sent["result"]:
+        value = region["value"]
+        assert item.text[value["start"] : value["end"]] == value["text"] and region["to_name"] == "text"
+    assert len({region["id"] for region in sent["result"]}) == len(sent["result"])
+
+
+def test_rules_find_amounts_percentages_dates_and_cues() -> None:
+    en = "Acme expects revenue of $5.3 billion in Q4 2026, up 12 per cent on Wednesday."
+    fr = "Castelmar a cédé sa filiale pour 410 millions d'euros jeudi, soit 7,1 % de plus que l'an dernier."
+    assert [(s.label, s.text) for s in entity_spans(en, "en")] == [
+        ("MONEY", "$5.3 billion"), ("DATE", "Q4 2026"), ("PERCENT", "12 per cent"), ("DATE", "Wednesday"),
+    ]  # fmt: skip
+    assert [(s.label, s.text) for s in entity_spans(fr, "fr")] == [
+        ("MONEY", "410 millions d'euros"), ("DATE", "jeudi"), ("PERCENT", "7,1 %"), ("DATE", "l'an dernier"),
+    ]  # fmt: skip
+    cues = load_cues()
+    text = (
+        "It may sell a unit, people familiar with the matter said. Sales rose, the CEO said. It has 3 plants."
+    )
+    sentences = [(0, 57), (58, 83), (84, len(text))]
+    assert [s.label for s in claim_spans(text, "en", sentences, cues)] == ["SPECULATIVE", "REPORTED", "FACT"]
+
+
+def test_export_is_idempotent_and_batched(fake: FakeLabelStudio, tmp_path: Path) -> None:
+    project = fake.add_project("news")
+    articles = write_articles(tmp_path / "articles.jsonl", 7)
+    first = export_tasks(articles, "news", rules=True, batch_size=3, client=client_for(fake))
+    assert (first.created, first.existing, first.batches, fake.imports) == (7, 0, 3, 3)
+    assert first.model_version == "rules-1" and first.spans > 7
+    again = export_tasks(articles, "news", rules=True, batch_size=3, client=client_for(fake))
+    assert (again.created, again.existing, again.predictions_present, fake.imports) == (0, 7, 7, 3)
+    limited = (
+        export_tasks(articles, "other", limit=2, client=client_for(fake))
+        if fake.add_project("other")
+        else None
+    )
+    assert limited.created == 2 and len(fake.task_keys(project)) == 7
+
+
+def test_predictions_reach_existing_tasks_once(fake: FakeLabelStudio, tmp_path: Path) -> None:
+    fake.add_project("news")
+    articles = write_articles(tmp_path / "articles.jsonl", 4)
+    export_tasks(articles, "news", client=client_for(fake))
+    assert fake.predictions == []
+    added = export_tasks(articles, "news", rules=True, client=client_for(fake))
+    assert (added.created, added.predictions_added) == (0, 4)
+    again = export_tasks(articles, "news", rules=True, client=client_for(fake))
+    assert (again.predictions_added, again.predictions_present, len(fake.predictions)) == (0, 4, 4)
+
+
+@pytest.mark.parametrize("fault", ["after-500", "timeout"])
+def test_a_lost_answer_is_retried_without_duplicates(
+    fake: FakeLabelStudio, tmp_path: Path, fault: str
+) -> None:
+    project = fake.add_project("news")
+    articles = write_articles(tmp_path / "articles.jsonl", 6)
+    fake.faults = ["pass", fault]
+    result = export_tasks(articles, "news", rules=True, batch_size=2, client=client_for(fake))
+    assert (result.created, result.retries) == (6, 1)
+    keys = fake.task_keys(project)
+    assert len(keys) == 6 == len(set(keys))
+
+
+def test_persistent_failure_stops_with_one_line_and_a_rerun_finishes(
+    fake: FakeLabelStudio, tmp_path: Path
+) -> None:
+    project = fake.add_project("news")
+    articles = write_articles(tmp_path / "articles.jsonl", 6)
+    fake.faults = ["pass", "500", "500", "500"]
+    with pytest.raises(ToolkitError) as error:
+        export_tasks(articles, "news", batch_size=2, client=client_for(fake))
+    message = str(error.value)
+    assert "answered 500 (importing tasks)" in message and "after 3 tries" in message and "\n" not in message
+    assert "at least 2 new tasks imported: run the same command again" in message
+    rerun = export_tasks(articles, "news", batch_size=2, client=client_for(fake))
+    assert (rerun.created, rerun.existing) == (4, 2) and len(set(fake.task_keys(project))) == 6
+
+
+def test_export_cli_dry_run_needs_no_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
+    articles = write_articles(tmp_path / "articles.jsonl", 5)
+    output = tmp_path / "tasks.json"
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["export", str(articles), "--rules", "--limit", "3", "--dry-run", "-o", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.startswith("wrote 3 tasks with rules-1 pre-annotations")
+        and str(output) in result.output
+    )
+    tasks = json.loads(output.read_text(encoding="utf-8"))
+    assert len(tasks) == 3 and all(task["predictions"][0]["result"] for task in tasks)
+    plain = runner.invoke(app, ["export", str(articles), "--dry-run", "-o", str(output)])
+    assert "no pre-annotations" in plain.output and all(
+        "predictions" not in t for t in json.loads(output.read_text())
+    )
+    for args, message in (
+        (["--dry-run"], "--dry-run needs --output"),
+        (["-o", str(output)], "--output goes with --dry-run"),
+        ([], "--project NAME is required"),
+        (
+            ["--project", "p", "--rules", "--predictions", "runs:/x/model"],
+            "choose one source of pre-annotations",
+        ),
+    ):
+        refused = runner.invoke(app, ["export", str(articles), *args])
+        lines = refused.output.strip().splitlines()
+        assert (
+            refused.exit_code == 1
+            and len(lines) == 1
+            and lines[0].startswith("error: ")
+            and message in lines[0]
+        )
+
+
+# ---- init ------------------------------------------------------------------------------------------------
+
+
+def test_init_creates_then_leaves_alone_then_refuses_an_orphaning_change(
+    fake: FakeLabelStudio, tmp_path: Path
+) -> None:
+    created = init_project("news", client=client_for(fake))
+    assert created.action == "created" and "Annotator guidelines" in fake.projects[1]["expert_instruction"]
+    assert init_project("news", client=client_for(fake)).action == "unchanged"
+    no_guidelines = init_project("news", guidelines=tmp_path / "none.md", client=client_for(fake))
+    assert no_guidelines.action == "updated" and no_guidelines.guidelines is None
+    schema = tmp_path / "schema.toml"
+    schema.write_text(Path("annotations/schema.toml").read_text().replace('value = "LOC"', 'value = "PLACE"'))
+    fake.refuse_config = "These labels still exist in annotations or drafts:\nLOC (3 annotations)"
+    with pytest.raises(
+        ToolkitError, match=r"refused, nothing changed: These labels still exist .* LOC \(3 annotations\)"
+    ):
+        init_project("news", schema_path=schema, client=client_for(fake))
+    assert 'value="LOC"' in fake.projects[1]["label_config"]
+
+
+# ---- pull ------------------------------------------------------------------------------------------------
+
+
+def test_the_real_export_parses_with_every_annotator(tmp_path: Path) -> None:
+    result = pull(file=REAL_EXPORT, exports_dir=tmp_path)
+    report = result.report
+    assert (report.tasks, report.annotations, report.kept, report.cancelled, report.bad_spans) == (
+        2,
+        4,
+        3,
+        1,
+        0,
+    )
+    assert result.slug == "project-2" and result.written and result.path.parent == tmp_path / "project-2"
+    assert json.loads(result.path.read_text(encoding="utf-8")) == json.loads(
+        REAL_EXPORT.read_text(encoding="utf-8")
+    )
+
+
+def test_pull_never_overwrites_and_skips_unchanged(fake: FakeLabelStudio, tmp_path: Path) -> None:
+    fake.add_project("News Desk")
+    tasks = json.loads(REAL_EXPORT.read_text(encoding="utf-8"))
+    fake.export_payload = tasks
+    first = pull("News Desk", exports_dir=tmp_path, client=client_for(fake))
+    assert first.written and first.path.parent.name == slugify("News Desk") == "news-desk"
+    assert fake.export_requests[0]["serialization_options"] == {"predictions": {"only_id": False}}
+    tasks[0]["predictions"][0]["created_ago"] = "5 minutes"  # changes on every export: not a change
+    same = pull("News Desk", exports_dir=tmp_path, client=client_for(fake))
+    assert not same.written and same.latest == first.path
+    tasks[1]["annotations"][1]["result"] = []
+    changed = pull("News Desk", exports_dir=tmp_path, client=client_for(fake))
+    assert (
+        changed.written and changed.path != first.path and latest_snapshot(first.path.parent) == changed.path
+    )
+    assert json.loads(first.path.read_text(encoding="utf-8"))[1]["annotations"][1]["result"] != []
+    assert changed.report.empty == 1
+
+
+def test_pull_cli_reports_counts(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["pull", "--file", str(REAL_EXPORT), "--exports-dir", str(tmp_path)])
+    assert result.exit_code == 0 and "2 tasks, 3 annotations kept, 1 cancelled" in result.output, (
+        result.output
+    )
+    again = CliRunner().invoke(app, ["pull", "--file", str(REAL_EXPORT), "--exports-dir", str(tmp_path)])
+    assert "unchanged since" in again.output and "nothing written" in again.output
+    assert len(list((tmp_path / "project-2").glob("*.json"))) == 1
+
+
+# ---- the local server's credentials ----------------------------------------------------------------------
+
+
+def test_credentials_are_generated_once_into_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.servers.labelstudio import load_credentials
+
+    for name in ("LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    env = tmp_path / ".env"
+    env.write_text("OTHER=1")
+    first = load_credentials(env)
+    assert (
+        set(first.generated) == {"LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_API_KEY"} and len(first.api_key) == 40
+    )
+    assert first.api_key not in repr(first) and first.password not in repr(first)
+    assert oct(os.stat(env).st_mode & 0o777) == "0o600" and env.read_text().startswith("OTHER=1\n")
+    second = load_credentials(env)
+    assert (second.api_key, second.password, second.generated) == (first.api_key, first.password, ())
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "from-the-environment")
+    assert load_credentials(env).api_key == "from-the-environment"
+
+
+def test_server_refuses_a_busy_port_and_stop_without_server(tmp_path: Path) -> None:
+    from toolkit.servers.labelstudio import start_server, stop_server
+
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "label-studio").write_text("#!/bin/sh\nexit 1\n")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ToolkitError, match=f"port {port} on 127.0.0.1 is already in use"):
+            start_server(tmp_path / "data", port, venv=venv)
+    assert not stop_server(tmp_path / "data").was_running
+    with pytest.raises(ToolkitError, match="Label Studio is not installed"):
+        start_server(tmp_path / "data", port, venv=tmp_path / "nowhere")
