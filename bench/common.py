@@ -1,0 +1,159 @@
+"""Shared by the benchmark scripts: one measurement per process, the machine, markdown tables, RESULTS.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+WORK = ROOT / ".cache" / "bench"
+SEED = 13
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def rss_mib() -> float:
+    """Peak resident memory of this process so far (ru_maxrss, KiB on Linux), in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def best_of(function: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
+    """(fastest wall-clock seconds over `repeat` calls, the last result)."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def run_worker(script: Path, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run `script --worker SPEC` in a fresh interpreter and return the JSON it prints last.
+
+    A process per measurement: the peak memory it reports is that model's alone, and no model's allocations
+    (or imports) slow or flatter the next one.
+    """
+    command = [sys.executable, str(script), "--worker", json.dumps(spec)]
+    completed = subprocess.run(command, capture_output=True, text=True, env=bench_env())
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} {spec} failed:\n{completed.stderr[-4000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def bench_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("HF_DATASETS_OFFLINE", "1")
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return env
+
+
+def worker_main(handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]]) -> bool:
+    """When called as `script --worker SPEC`, run the handler SPEC names, print its JSON and return True."""
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        spec = json.loads(sys.argv[2])
+        print(json.dumps(handlers[spec["kind"]](spec)))
+        return True
+    return False
+
+
+def import_dataset(format: str, paths: Sequence[Path], name: str, **options: Any) -> Path:
+    """`toolkit dataset import`'s own function, into the benchmark's work folder."""
+    from toolkit.formats import import_corpus
+
+    output = WORK / "data" / name
+    import_corpus(format, list(paths), output, seed=SEED, **options)
+    return output
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    memory_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    try:
+        import numpy  # noqa: F401 - loads the BLAS that threadpoolctl then describes
+        from threadpoolctl import threadpool_info
+
+        blas = ", ".join(
+            f"{info.get('internal_api')} {info.get('version')} ({info.get('architecture')}, {info.get('num_threads')} threads)"
+            for info in threadpool_info()
+            if info.get("user_api") == "blas"
+        )
+    except ImportError:
+        blas = "unknown"
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": load(),
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": f"{memory_kib / 1024 / 1024:.1f} GiB",
+        "python": platform.python_version(),
+        "blas": blas,
+        "openblas_env": ", ".join(f"{k}={v}" for k, v in os.environ.items() if k.startswith("OPENBLAS_"))
+        or "unset",
+    }
+
+
+def load() -> str:
+    """The 1, 5 and 15-minute load averages: other work on the machine slows every timing."""
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def versions(*names: str) -> str:
+    from importlib import metadata
+
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+        return str(value)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_results(path: Path, body: str) -> None:
+    """Put `body` between the bench markers of RESULTS.md, keeping every other section (Label Studio export)."""
+    block = f"{BEGIN}\n{body.strip()}\n{END}"
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        if BEGIN in text and END in text:
+            text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
+        else:
+            text = f"{block}\n\n{text}"
+    else:
+        text = f"# Benchmark results\n\n{block}\n"
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

