@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from conftest import EN, make_export
+from sample_exports import EN, make_export
 from typer.testing import CliRunner
 
 from toolkit.cli import app

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from conftest import EN, make_export
+from sample_exports import EN, make_export
 
 from toolkit.errors import ToolkitError
 from toolkit.exports import choose_annotation, parse_export, read_export
