@@ -44,11 +44,7 @@ def test_an_unknown_experiment_key_is_one_line(tmp_path):
     experiment.write_text('[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\nCee = 1\n')
     result = CliRunner().invoke(app, ["train", str(experiment), "--data", str(tmp_path)])
     assert result.exit_code == 1
-    assert (
-        result.output
-        == f"error: {experiment}: unknown key `model.Cee` for ClaimClassifier"
-        + result.output.split("ClaimClassifier", 2)[2]
-    )
+    assert result.output.startswith(f"error: {experiment}: unknown key `model.Cee` for ClaimClassifier (known: ")
     assert result.output.count("\n") == 1
 
 
