@@ -33,7 +33,7 @@ train: setup ## Build the dataset from the shipped annotations and train every e
 	for experiment in $(EXPERIMENTS); do $(BIN)/toolkit train "$$experiment" --data $(DATA); done
 	@echo "Runs are in $(MLFLOW_TRACKING_URI); open them with: make ui"
 
-test: setup label-studio-venv ## Run every test, starting the servers the integration tests need
+test: setup label-studio-venv browser ## Run every test; the tests start the Label Studio and MLflow servers they need
 	$(BIN)/pytest -q
 
 test-fast: setup ## Run the tests that need no server
