@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -83,42 +84,43 @@ def run(data_root: Path) -> dict[str, Any]:
         results["skipped"].remove(key)
         log(f"cli: {key}")
         evaluate_options = next(check[4] for check in CHECKS if check[0] == key)
-        timings, executed = [], []
-        for command in planned:
-            seconds, stdout = _run(command, env)
-            timings.append(seconds)
-            executed.append(shlex.join(command))
-        model_uri = stdout.split("model: ", 1)[1].split()[0]
-        metrics_path = _relative(output_root / f"{key}-metrics.json")
-        evaluate = ["toolkit", "evaluate", model_uri, planned[0][-1], "--split", "validation",
-                    *evaluate_options, "--output", metrics_path]  # fmt: skip
-        seconds, _ = _run(evaluate, env)
-        timings.append(seconds)
-        executed.append(shlex.join(evaluate))
-        metrics = json.loads((ROOT / metrics_path).read_text())["metrics"]
-        results["checks"].append(
-            {
-                "corpus": key,
-                "commands": executed,
-                "seconds": timings,
-                "metric": metric,
-                "value": metrics[metric],
-            }
-        )
+        check: dict[str, Any] = {"corpus": key, "commands": [], "seconds": [], "metric": metric}
+        results["checks"].append(check)
+        try:
+            for command in planned:
+                check["commands"].append(shlex.join(command))
+                seconds, stdout = _run(command, env)
+                check["seconds"].append(seconds)
+            model_uri = re.findall(r"^\s+model: (\S+)$", stdout, re.MULTILINE)[-1]
+            metrics_path = _relative(output_root / f"{key}-metrics.json")
+            evaluate = ["toolkit", "evaluate", model_uri, planned[0][-1], "--split", "validation",
+                        *evaluate_options, "--output", metrics_path]  # fmt: skip
+            check["commands"].append(shlex.join(evaluate))
+            seconds, _ = _run(evaluate, env)
+            check["seconds"].append(seconds)
+            check["value"] = json.loads((ROOT / metrics_path).read_text())["metrics"][metric]
+        except RuntimeError as error:
+            check["error"] = str(error).strip().splitlines()[-1][:300]
+            log(f"cli: {key} failed: {check['error']}")
     return results
 
 
 def markdown(results: dict[str, Any]) -> str:
-    rows = [
-        [check["corpus"], *(f"{s:.1f}" for s in check["seconds"]), f"{check['metric']} {check['value']:.4f}"]
-        for check in results["checks"]
-    ]
+    rows = []
+    for check in results["checks"]:
+        seconds = [f"{s:.1f}" for s in check["seconds"]] + ["–"] * (3 - len(check["seconds"]))
+        outcome = (
+            f"{check['metric']} {check['value']:.4f}" if "value" in check else f"FAILED: {check['error']}"
+        )
+        rows.append([check["corpus"], *seconds, outcome])
     commands_text = "\n".join(command for check in results["checks"] for command in check["commands"])
     body = table(
         ["corpus", "import s", "train s (fit + MLflow logging)", "evaluate s", "toolkit evaluate"], rows
     )
+    failed = [check["corpus"] for check in results["checks"] if "error" in check]
+    status = f"the last command shown for {', '.join(failed)} failed" if failed else "every one exited 0"
     skipped = f"\n\nSkipped (absent): {', '.join(results['skipped'])}" if results["skipped"] else ""
-    return f"{body}\n\nCommands run (every one exited 0):\n\n```\n{commands_text}\n```{skipped}"
+    return f"{body}\n\nCommands run ({status}):\n\n```\n{commands_text}\n```{skipped}"
 
 
 def main() -> None:

@@ -133,6 +133,8 @@ def report(results: dict[str, Any], info: dict[str, str], command: str, seconds:
                   scaling.markdown(results["scaling"])]  # fmt: skip
     if "cli" in results:
         parts += ["", "### End to end from the command line", cli_check.markdown(results["cli"])]
+    for name, error in results.get("failed", {}).items():
+        parts += ["", f"### {name}: FAILED", "```", error, "```"]
     return "\n".join(parts)
 
 
@@ -153,7 +155,13 @@ def main() -> None:
     start = time.perf_counter()
     info = machine()
     modules = {"entities": entities, "hedges": hedges, "scaling": scaling, "cli": cli_check}
-    results = {name: modules[name].run(args.data) for name in chosen}
+    results: dict[str, Any] = {}
+    for name in chosen:
+        try:
+            results[name] = modules[name].run(args.data)
+        except Exception as error:  # noqa: BLE001 - one broken benchmark must not lose the others' numbers
+            log(f"{name} failed: {error}")
+            results.setdefault("failed", {})[name] = str(error).strip()[-1500:]
     seconds = time.perf_counter() - start
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "results.json").write_text(json.dumps({"machine": info, "seconds": seconds, **results}, indent=1))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SHARED
+from sample_exports import ROOT, SHARED
 from typer.testing import CliRunner
 
 from toolkit.cli import app
@@ -379,7 +380,7 @@ def test_imported_data_trains_and_evaluates_from_the_command_line(tmp_path, trac
     )
     result = runner.invoke(app, ["train", str(experiment), "--data", str(data)])
     assert result.exit_code == 0, result.output
-    model_uri = result.output.split("model: ")[1].split()[0]
+    model_uri = re.findall(r"^\s+model: (\S+)$", result.output, re.MULTILINE)[-1]
     metrics = tmp_path / "metrics.json"
     result = runner.invoke(app, ["evaluate", model_uri, str(data), "--output", str(metrics)])
     assert result.exit_code == 0, result.output
@@ -419,3 +420,9 @@ def test_real_corpus_imports(tmp_path, format, files, rows, counts):
     else:
         tokens = sum(info["tokens"] for info in result.report["files"].values())
         assert tokens == {"conll2003": 254983, "finer": 90764, "hipe": 135417, "europeana": 205916}[format]
+
+
+def test_import_command_has_help_listing_the_formats():
+    result = runner.invoke(app, ["dataset", "import", "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+    assert all(name in result.output for name in ("conll2003", "hipe", "finer", "szeged", "bioscope"))
