@@ -27,6 +27,7 @@ __all__ = [
     "SearchOutcome",
     "SCORINGS",
     "parse_search",
+    "folds",
     "run_search",
     "param_text",
     "describe",
@@ -160,6 +161,13 @@ def _scorer(scoring: str) -> Any:
     return make_scorer(f1_score, average=scoring.removesuffix("_f1"), zero_division=0)
 
 
+def folds(cv: int, seed: int) -> Any:
+    """`cv` folds that keep each article's sentences together, shuffled by `seed`."""
+    from sklearn.model_selection import GroupKFold
+
+    return GroupKFold(n_splits=cv, shuffle=True, random_state=seed)
+
+
 def run_search(
     experiment: Experiment,
     spec: SearchSpec,
@@ -171,7 +179,7 @@ def run_search(
     n_jobs: int = 1,
 ) -> SearchOutcome:
     """Cross-validate every candidate with folds grouped by article, then refit the best on all of X."""
-    from sklearn.model_selection import GridSearchCV, GroupKFold, RandomizedSearchCV
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
     articles = len(set(groups))
     if articles < spec.cv:
@@ -180,7 +188,7 @@ def run_search(
         )
     common = {
         "scoring": _scorer(spec.scoring),
-        "cv": GroupKFold(n_splits=spec.cv, shuffle=True, random_state=seed),
+        "cv": folds(spec.cv, seed),
         "n_jobs": n_jobs,
         "refit": True,
         "error_score": "raise",

@@ -1,0 +1,177 @@
+"""Runs: provenance tags and names, `toolkit runs list|compare|promote`, and predicting with the champion."""
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+from sample_exports import EN, FR, ROOT, make_export
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.dataset import build_dataset
+from toolkit.train import train
+
+SECRET = "ls-key-that-must-never-reach-mlflow-0123456789"
+CLAIMS = '[experiment]\nname = "{name}"\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n{model}\n'
+WIDE = {"COLUMNS": "250"}  # rich wraps tables to the terminal; keep rows on one line for the assertions
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Two claims runs on a small export kept where `toolkit pull` puts snapshots, with an LS key in the env."""
+    root = tmp_path_factory.mktemp("runs")
+    export = root / "annotations" / "exports" / "demo-project" / "2026-01-01T000000Z.json"
+    export.parent.mkdir(parents=True)
+    articles = [(f"en-{i}", "en", text) for i, text in enumerate(EN)] + [
+        (f"fr-{i}", "fr", text) for i, text in enumerate(FR)
+    ]
+    export.write_text(json.dumps(make_export(articles), ensure_ascii=False))
+    data = root / "data"
+    manifest = build_dataset([export], data, validation_fraction=0.2, test_fraction=0.2).manifest
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    files = []
+    for name, model in (
+        ("claims-words", 'classifier = "logreg"\nC = 1.0\nuse_cues = false\nuse_char = false'),
+        ("claims-cues", 'classifier = "logreg"\nC = 4.0\nuse_cues = true\nuse_char = false'),
+    ):
+        path = root / f"{name}.toml"
+        path.write_text(CLAIMS.format(name=name, model=model))
+        files.append(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LABEL_STUDIO_API_KEY", SECRET)
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        results = [train(path, data, seed=7) for path in files]
+    return {"uri": uri, "results": results, "files": files, "manifest": manifest, "root": root}
+
+
+def invoke(*args, uri):
+    return CliRunner().invoke(app, [*args, "--tracking-uri", uri], env=WIDE)
+
+
+def test_a_run_records_what_it_was_made_from(trained):
+    result, path, manifest = trained["results"][0], trained["files"][0], trained["manifest"]
+    run = MlflowClient(trained["uri"]).get_run(result.run_id)
+    tags, params = run.data.tags, run.data.params
+    assert re.fullmatch(r"claims · ClaimClassifier\(logreg\) · [0-9a-f]{7}", run.info.run_name)
+    assert run.info.run_name.endswith(hashlib.sha256(path.read_bytes()).hexdigest()[:7])
+    assert tags["config.sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert tags["dataset.content_hash"] == manifest.content_hash and len(manifest.content_hash) == 64
+    assert tags["dataset.split_seed"] == str(manifest.seed)
+    assert tags["labelstudio.projects"] == "demo-project"
+    snapshots = json.loads(tags["labelstudio.snapshots"])
+    assert snapshots == [
+        {
+            "project": "demo-project",
+            "snapshot": "2026-01-01T000000Z.json",
+            "sha256": manifest.sources[0]["sha256"],
+        }
+    ]
+    assert tags["schema.sha256"] == manifest.schema_digest
+    guidelines = (ROOT / "annotations" / "GUIDELINES.md").read_bytes()
+    assert tags["guidelines.sha256"] == hashlib.sha256(guidelines).hexdigest()
+    assert tags["guidelines.version"] == max(re.findall(rb"Guidelines version (\d+)", guidelines)).decode()
+    assert re.fullmatch(r"[0-9a-f]{40}", tags["git.commit"]) and tags["git.dirty"] in ("true", "false")
+    assert tags["version.mlflow"] and tags["version.scikit-learn"]
+    assert params["seed"] == "7" and params["model.C"] == "1.0"
+
+
+def test_no_environment_variable_reaches_a_run(trained, tmp_path):
+    import mlflow
+
+    client = MlflowClient(trained["uri"])
+    for result in trained["results"]:
+        run = client.get_run(result.run_id)
+        assert SECRET not in json.dumps([run.data.tags, run.data.params])
+        folder = mlflow.artifacts.download_artifacts(
+            run_id=result.run_id, dst_path=str(tmp_path / result.run_id), tracking_uri=trained["uri"]
+        )
+        for file in Path(folder).rglob("*"):
+            assert not file.is_file() or SECRET.encode() not in file.read_bytes(), file
+
+
+def test_list_shows_top_level_runs_newest_first(trained):
+    first, second = trained["results"]
+    result = invoke("runs", "list", uri=trained["uri"])
+    assert result.exit_code == 0, result.output
+    assert result.output.index(second.run_id) < result.output.index(first.run_id)
+    assert first.run_name in result.output
+    assert f"{first.metrics['test.macro_f1']:.3f}" in result.output
+    limited = invoke("runs", "list", "--limit", "1", uri=trained["uri"])
+    assert second.run_id in limited.output and first.run_id not in limited.output
+    other_task = invoke("runs", "list", "--task", "entities", uri=trained["uri"])
+    assert other_task.exit_code == 0 and "no runs yet" in other_task.output
+    bad = invoke("runs", "list", "--task", "cats", uri=trained["uri"])
+    assert bad.exit_code == 1 and bad.output.count("\n") == 1
+
+
+def test_compare_puts_the_per_class_test_f1_of_both_runs_side_by_side(trained):
+    first, second = trained["results"]
+    result = invoke("runs", "compare", first.run_id, second.run_id, uri=trained["uri"])
+    assert result.exit_code == 0, result.output
+    assert "Test F1 per class (test.f1.<CLASS>)" in result.output
+    classes = [name.removeprefix("test.f1.") for name in first.metrics if name.startswith("test.f1.")]
+    assert classes
+    for label in classes:
+        row = next(line for line in result.output.splitlines() if re.match(rf"[│|]\s*{label}\s*[│|]", line))
+        values = [run.metrics.get(f"test.f1.{label}") for run in (first, second)]
+        expected = [f"{value:.3f}" if value is not None else "–" for value in values]
+        assert re.findall(r"\d\.\d{3}|–", row) == expected, row
+    assert first.run_name in result.output or first.run_id[:8] in result.output
+    assert "seed" in result.output  # identical params are shown without --diff-only
+
+
+def test_diff_only_hides_identical_params(trained):
+    first, second = trained["results"]
+    result = invoke("runs", "compare", first.run_id, second.run_id, "--diff-only", uri=trained["uri"])
+    assert result.exit_code == 0, result.output
+    params = result.output.split("Metrics")[0]
+    assert "model.C" in params and "model.use_cues" in params and "experiment.name" in params
+    for same in ("seed", "data.version", "model.classifier", "model.use_char"):
+        assert not re.search(rf"[│|]\s*{re.escape(same)}\s*[│|]", params), same
+    assert "identical hidden" in params
+    assert "test.macro_f1" in result.output  # metrics are all kept
+
+
+def test_an_unknown_run_is_one_line(trained):
+    result = invoke("runs", "compare", "0" * 32, uri=trained["uri"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: run {'0' * 32}: ") and result.output.count("\n") == 1
+
+
+def test_promote_sets_the_alias_that_predict_uses(trained, tmp_path, monkeypatch):
+    first, second = trained["results"]
+    uri = trained["uri"]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    promoted = invoke("runs", "promote", first.run_id, uri=uri)
+    assert promoted.exit_code == 0, promoted.output
+    assert "registered as toolkit-claims v1; @champion → v1" in promoted.output
+    client = MlflowClient(uri)
+    version = client.get_model_version_by_alias("toolkit-claims", "champion")
+    assert (str(version.version), version.run_id) == ("1", first.run_id)
+    assert version.source.startswith("models:/m-")
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text(
+        "Globex is in early talks to buy Initech, people familiar with the matter said.\n"
+    )
+    articles = tmp_path / "articles.jsonl"
+    assert CliRunner().invoke(app, ["ingest", str(raw), "--output", str(articles)]).exit_code == 0
+    output = tmp_path / "predictions.jsonl"
+    predicted = CliRunner().invoke(
+        app, ["predict", "models:/toolkit-claims@champion", str(articles), "--output", str(output)]
+    )
+    assert predicted.exit_code == 0, predicted.output
+    assert json.loads(output.read_text().splitlines()[0])["model_version"] == "toolkit-claims v1"
+
+    moved = invoke("runs", "promote", second.run_id, uri=uri)
+    assert "registered as toolkit-claims v2; @champion → v2 (was v1)" in moved.output
+    back = invoke("runs", "promote", first.run_id, uri=uri)
+    assert "already registered as toolkit-claims v1; @champion → v1 (was v2)" in back.output
+    assert len(client.search_model_versions("name = 'toolkit-claims'")) == 2
+    listed = invoke("runs", "list", uri=uri)
+    line = next(line for line in listed.output.splitlines() if first.run_id in line)
+    assert "champion (toolkit-claims v1)" in line

@@ -1,0 +1,191 @@
+"""Hyper-parameter search: the [search] table is checked, folds keep articles together, candidates are nested runs."""
+
+import re
+
+import pytest
+from mlflow import MlflowClient
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.dataset import build_dataset
+from toolkit.errors import ToolkitError
+from toolkit.experiments import load_experiment
+from toolkit.search import folds, parse_search
+
+ENTITIES = '[experiment]\nname = "ent"\ntask = "entities"\n[model]\nestimator = "EntityTagger"\n'
+TAGGER = 'feature_set = "basic"\nn_features = 4096\nmax_iter = 2\n'
+CLAIMS = '[experiment]\nname = "cl"\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n'
+
+
+def experiment_file(tmp_path, text, name="exp.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("search", "message"),
+    [
+        (
+            'method = "grid"\nparams = {window = [1]}\nfolds = 3',
+            "unknown key `search.folds` (known: cv, method",
+        ),
+        (
+            'method = "bayes"\nparams = {window = [1]}',
+            '`search.method` must be "grid" or "random", got \'bayes\'',
+        ),
+        ('method = "grid"', "`search.params` must be a table of estimator parameters"),
+        ("params = {windw = [1, 2]}", "unknown key `search.params.windw` for EntityTagger (known: "),
+        ("params = {window = []}", "`search.params.window` must be a non-empty array of values, got []"),
+        ("params = {window = 2}", "`search.params.window` must be a non-empty array of values, got 2"),
+        ("params = {window = [1, 2]}\nn_iter = 2", '`search.n_iter` only applies to method = "random"'),
+        (
+            'method = "random"\nparams = {window = [1, 2]}\nn_iter = 0',
+            "`search.n_iter` must be an integer >= 1",
+        ),
+        ("params = {window = [1, 2]}\ncv = 1", "`search.cv` must be an integer >= 2 (folds), got 1"),
+        ("params = {window = [1, 2]}\ncv = true", "`search.cv` must be an integer >= 2 (folds), got True"),
+        (
+            'params = {window = [1, 2]}\nscoring = "macro_f1"',
+            "`search.scoring` must be one of span_f1 for entities",
+        ),
+    ],
+)
+def test_a_bad_search_table_is_one_error_naming_the_file_and_key(tmp_path, search, message):
+    path = experiment_file(tmp_path, ENTITIES + TAGGER + "[search]\n" + search + "\n")
+    with pytest.raises(ToolkitError) as error:
+        parse_search(load_experiment(path))
+    assert str(error.value).startswith(f"{path}: ")
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_train_reports_a_bad_search_table_as_one_line_before_reading_data(tmp_path):
+    path = experiment_file(tmp_path, ENTITIES + "[search]\nparams = {window = [1]}\ncv = 0\n")
+    result = CliRunner().invoke(app, ["train", str(path), "--data", str(tmp_path / "missing")])
+    assert result.exit_code == 1
+    assert result.output == f"error: {path}: `search.cv` must be an integer >= 2 (folds), got 0\n"
+
+
+def test_search_defaults_and_candidate_counts(tmp_path):
+    grid = parse_search(
+        load_experiment(
+            experiment_file(
+                tmp_path, ENTITIES + "[search]\nparams = {window = [0, 1], max_iter = [1, 2, 3]}\n"
+            )
+        )
+    )
+    assert (grid.method, grid.cv, grid.scoring, grid.n_candidates) == ("grid", 3, "span_f1", 6)
+    random = parse_search(
+        load_experiment(
+            experiment_file(
+                tmp_path,
+                ENTITIES + '[search]\nmethod = "random"\nparams = {window = [0, 1, 2]}\nn_iter = 9\n',
+            )
+        )
+    )
+    assert random.n_candidates == 3  # never more than the grid holds
+    assert parse_search(load_experiment(experiment_file(tmp_path, ENTITIES))) is None
+
+
+def test_claims_search_scores_macro_f1_by_default(tmp_path):
+    spec = parse_search(
+        load_experiment(experiment_file(tmp_path, CLAIMS + "[search]\nparams = {C = [0.5, 2.0]}\n"))
+    )
+    assert spec.scoring == "macro_f1"
+    ngrams = parse_search(
+        load_experiment(
+            experiment_file(tmp_path, CLAIMS + "[search]\nparams = {word_ngram_range = [[1, 1], [1, 2]]}\n")
+        )
+    )
+    assert ngrams.params == {
+        "word_ngram_range": [(1, 1), (1, 2)]
+    }  # TOML arrays become the tuples sklearn wants
+
+
+def test_folds_keep_every_article_in_one_fold_and_follow_the_seed():
+    groups = [f"article-{i // 4}" for i in range(40)]  # ten articles of four sentences
+    X = list(range(len(groups)))
+    splits = list(folds(3, seed=1).split(X, groups=groups))
+    assert len(splits) == 3
+    for train, held_out in splits:
+        assert not {groups[i] for i in train} & {groups[i] for i in held_out}
+    assert [list(h) for _, h in folds(3, seed=1).split(X, groups=groups)] == [list(h) for _, h in splits]
+    assert [list(h) for _, h in folds(3, seed=2).split(X, groups=groups)] != [list(h) for _, h in splits]
+
+
+@pytest.fixture
+def small_data(tmp_path, small_export):
+    output = tmp_path / "data"
+    build_dataset([small_export], output, validation_fraction=0.2, test_fraction=0.2)
+    return output
+
+
+def test_a_search_is_a_parent_run_with_one_nested_run_per_candidate(tmp_path, small_data, tracking_uri):
+    search = '[search]\nmethod = "grid"\nparams = {window = [0, 1], max_iter = [1, 2]}\ncv = 2\n'
+    path = experiment_file(tmp_path, ENTITIES + TAGGER + search)
+    runner = CliRunner()
+    result = runner.invoke(app, ["train", str(path), "--data", str(small_data), "--n-jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"search: 4 candidates \(nested runs\), best max_iter=\d, window=\d: cv span_f1 ", result.output
+    )
+
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name("toolkit-entities")
+    parent = client.search_runs([experiment.experiment_id], "tags.mlflow.parentRunId IS NULL")[0]
+    children = client.search_runs(
+        [experiment.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
+    )
+    assert re.fullmatch(r"entities · EntityTagger\(basic\) · grid×4 · [0-9a-f]{7}", parent.info.run_name)
+    assert parent.data.tags["search.role"] == "parent" and parent.data.tags["search.n_jobs"] == "2"
+    assert len(children) == 4
+    assert {(c.data.params["model.window"], c.data.params["model.max_iter"]) for c in children} == {
+        ("0", "1"), ("0", "2"), ("1", "1"), ("1", "2"),
+    }  # fmt: skip
+    for child in children:
+        assert (
+            child.data.params["model.feature_set"] == "basic"
+        )  # the file's own params, with the candidate's
+        assert "search.method" not in child.data.params
+        assert {"cv.span_f1.mean", "cv.span_f1.std", "cv.rank"} <= set(child.data.metrics)
+        assert len(client.get_metric_history(child.info.run_id, "cv.span_f1")) == 2  # one score per fold
+    best = min(children, key=lambda child: child.data.metrics["cv.rank"])
+    for name in ("window", "max_iter"):
+        assert parent.data.params[f"search.best.{name}"] == best.data.params[f"model.{name}"]
+        assert parent.data.params[f"model.{name}"] == best.data.params[f"model.{name}"]
+    assert parent.data.metrics["cv.span_f1.mean"] == pytest.approx(best.data.metrics["cv.span_f1.mean"])
+    assert {"validation.span_f1", "test.span_f1"} <= set(parent.data.metrics)
+    assert [
+        output.model_id for output in parent.outputs.model_outputs
+    ]  # the refit best model is the parent's
+    assert not children[0].outputs or not children[0].outputs.model_outputs
+
+    promoted = runner.invoke(app, ["runs", "promote", children[0].info.run_id])
+    assert promoted.exit_code == 1
+    assert f"it is a search candidate: promote its parent run {parent.info.run_id}" in promoted.output
+
+
+def test_n_jobs_runs_candidates_in_parallel_with_the_same_results(tmp_path, small_data, tracking_uri):
+    from toolkit.train import train
+
+    path = experiment_file(
+        tmp_path,
+        ENTITIES
+        + TAGGER
+        + '[search]\nmethod = "random"\nparams = {window = [0, 1, 2]}\nn_iter = 2\ncv = 2\n',
+    )
+    one = train(path, small_data, seed=3, n_jobs=1)
+    two = train(path, small_data, seed=3, n_jobs=2)
+    other_seed = train(path, small_data, seed=4, n_jobs=1)
+    client = MlflowClient(tracking_uri)
+    assert client.get_run(one.run_id).data.tags["search.n_jobs"] == "1"
+    assert client.get_run(two.run_id).data.tags["search.n_jobs"] == "2"
+    assert one.search["best_params"] == two.search["best_params"]
+    assert one.search["cv_mean"] == pytest.approx(two.search["cv_mean"])
+
+    def drawn(result):
+        return sorted(client.get_run(r).data.params["model.window"] for r in result.search["child_run_ids"])
+
+    assert drawn(one) == drawn(two)  # the seed, not the parallelism, decides the random candidates
+    assert len(drawn(other_seed)) == 2
