@@ -1,0 +1,471 @@
+"""EntityTagger and ClaimClassifier: estimator conventions, every parameter matters, skops and MLflow round trips."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from toolkit.models import SKOPS_TRUSTED_TYPES
+from toolkit.models.claims import ClaimClassifier, cue_pattern, load_cues
+from toolkit.models.tagger import EntityTagger, span_f1
+from toolkit.spans import repair_bio
+
+# ---- tiny synthetic data -------------------------------------------------------------------------------------
+
+_PEOPLE = [["Anna", "Berg"], ["Tom", "Ruiz"], ["Lea", "Marchand"], ["Kofi", "Mensah"], ["Ines"], ["Paulo"]]
+_ORGS = [["Acme", "Corp"], ["Nordbank"], ["Vela", "Group"], ["Helix", "Labs"], ["Banque", "Orsay"]]
+_PLACES = [["Paris"], ["Oslo"], ["New", "York"], ["Lagos"], ["Porto", "Alegre"]]
+_TEMPLATES = [
+    "{PER} joined {ORG} in {LOC} .",
+    "{ORG} said {PER} will visit {LOC} next week .",
+    "shares of {ORG} rose in {LOC} on Monday",
+    "{PER} , chief executive of {ORG} , declined to comment .",
+    "the board met in {LOC} and {PER} resigned",
+]
+
+
+def _entity_sentences(n: int, seed: int = 0) -> tuple[list[list[str]], list[list[str]]]:
+    """Sentences built from templates, tagged in BIO."""
+    rng = random.Random(seed)
+    pools = {"PER": _PEOPLE, "ORG": _ORGS, "LOC": _PLACES}
+    sentences, tags = [], []
+    for _ in range(n):
+        tokens: list[str] = []
+        labels: list[str] = []
+        for piece in rng.choice(_TEMPLATES).split():
+            if piece.startswith("{"):
+                kind = piece[1:-1]
+                name = rng.choice(pools[kind])
+                tokens.extend(name)
+                labels.extend([f"B-{kind}"] + [f"I-{kind}"] * (len(name) - 1))
+            else:
+                tokens.append(piece)
+                labels.append("O")
+        sentences.append(tokens)
+        tags.append(labels)
+    return sentences, tags
+
+
+X_TOK, Y_TOK = _entity_sentences(60)
+X_TOK_TEST, Y_TOK_TEST = _entity_sentences(20, seed=1)
+FAST = {"n_features": 2**14, "max_iter": 3, "random_state": 0}
+
+
+def _valid_bio(tags: list[str]) -> bool:
+    return list(tags) == repair_bio(tags)
+
+
+# ---- EntityTagger ---------------------------------------------------------------------------------------------
+
+
+def test_tagger_fit_returns_self_and_learns_the_templates():
+    tagger = EntityTagger(**FAST)
+    assert tagger.fit(X_TOK, Y_TOK) is tagger
+    predictions = tagger.predict(X_TOK_TEST)
+    assert [len(p) for p in predictions] == [len(s) for s in X_TOK_TEST]
+    assert tagger.score(X_TOK_TEST, Y_TOK_TEST) > 0.8
+    assert set(tagger.classes_) == {"O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"}
+
+
+def test_tagger_not_fitted_raises():
+    with pytest.raises(NotFittedError):
+        EntityTagger().predict([["Paris"]])
+    with pytest.raises(NotFittedError):
+        EntityTagger().predict_scores([["Paris"]])
+
+
+def test_tagger_clone_and_params_round_trip():
+    tagger = EntityTagger(feature_set="basic", window=1, alpha=0.5, random_state=3)
+    params = tagger.get_params()
+    assert params == clone(tagger).get_params()
+    other = EntityTagger().set_params(**params)
+    assert other.get_params() == params
+    fitted = EntityTagger(**FAST).fit(X_TOK, Y_TOK)
+    assert not hasattr(clone(fitted), "coef_")
+
+
+def test_tagger_is_deterministic_with_random_state():
+    first = EntityTagger(**FAST).fit(X_TOK, Y_TOK)
+    second = EntityTagger(**FAST).fit(X_TOK, Y_TOK)
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    assert first.predict_scores(X_TOK_TEST) == second.predict_scores(X_TOK_TEST)
+
+
+def test_tagger_never_returns_invalid_bio_on_random_input():
+    rng = random.Random(7)
+    alphabet = ["Paris", "Acme", "Corp", "the", "É", "1,5", "...", "NEW", "x", "Tom", "-", "’", "🙂", "said"]
+    sentences = [[rng.choice(alphabet) for _ in range(rng.randint(0, 30))] for _ in range(200)]
+    # Weights trained on noise push towards I- tags everywhere; the decoder must still keep BIO valid.
+    noisy_tags = [
+        [rng.choice(["O", "B-PER", "I-PER", "I-ORG", "B-LOC", "I-LOC"]) for _ in s] for s in sentences
+    ]
+    for tagger in (EntityTagger(**FAST).fit(X_TOK, Y_TOK), EntityTagger(**FAST).fit(sentences, noisy_tags)):
+        predictions = tagger.predict(sentences)
+        assert [len(p) for p in predictions] == [len(s) for s in sentences]
+        assert all(_valid_bio(tags) for tags in predictions)
+        scores = tagger.predict_scores(sentences)
+        assert all(0 < score <= 1 for row in scores for score in row)
+        assert [len(s) for s in scores] == [len(s) for s in sentences]
+
+
+def test_tagger_repairs_iob1_training_tags():
+    iob1 = [[tag.replace("B-", "I-") for tag in tags] for tags in Y_TOK]
+    tagger = EntityTagger(**FAST).fit(X_TOK, iob1)
+    assert tagger.score(X_TOK_TEST, Y_TOK_TEST) > 0.8
+
+
+def test_tagger_scores_are_higher_on_familiar_tokens():
+    tagger = EntityTagger(**FAST).fit(X_TOK, Y_TOK)
+    familiar = tagger.predict_scores([["Anna", "Berg", "joined", "Acme", "Corp", "in", "Paris", "."]])[0]
+    strange = tagger.predict_scores([["Zqx", "Vvv", "wobbles", "Qrr", "Plink", "in", "Xoo", "."]])[0]
+    assert np.mean(familiar) > np.mean(strange)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"feature_set": "huge"}, "feature_set"),
+        ({"window": -1}, "window"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"alpha": -1.0}, "alpha"),
+        ({"learning_rate": 0}, "learning_rate"),
+    ],
+)
+def test_tagger_rejects_bad_params_in_fit(bad, message):
+    tagger = EntityTagger(**bad)  # __init__ only stores
+    with pytest.raises(ValueError, match=message):
+        tagger.fit(X_TOK, Y_TOK)
+
+
+def test_tagger_rejects_bad_data():
+    with pytest.raises(ValueError, match="tokens but"):
+        EntityTagger().fit([["a", "b"]], [["O"]])
+    with pytest.raises(ValueError, match="not BIO"):
+        EntityTagger().fit([["a"]], [["PER"]])
+    with pytest.raises(ValueError, match="sentences"):
+        EntityTagger().fit([["a"]], [["O"], ["O"]])
+    with pytest.raises(TypeError):
+        EntityTagger().fit("a sentence", [["O"]])
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("feature_set", "basic"),
+        ("window", 0),
+        ("n_features", 2**6),
+        ("alpha", 20.0),
+        ("learning_rate", 0.5),
+        ("max_iter", 1),
+        ("batch_size", 1),
+        ("random_state", 1),
+    ],
+)
+def test_every_tagger_param_changes_the_model(param, value):
+    base = EntityTagger(**FAST).fit(X_TOK, Y_TOK)
+    changed = EntityTagger(**{**FAST, param: value}).fit(X_TOK, Y_TOK)
+    assert base.predict_scores(X_TOK_TEST) != changed.predict_scores(X_TOK_TEST)
+
+
+def test_tagger_grid_search_and_cross_validation():
+    search = GridSearchCV(EntityTagger(**FAST), {"window": [0, 1], "feature_set": ["basic", "rich"]}, cv=2)
+    search.fit(X_TOK, Y_TOK)
+    assert set(search.best_params_) == {"window", "feature_set"}
+    assert 0 <= search.best_score_ <= 1
+    scores = cross_val_score(EntityTagger(**FAST), X_TOK, Y_TOK, cv=2)
+    assert len(scores) == 2
+
+
+def test_span_f1_follows_conlleval():
+    gold = [["B-PER", "I-PER", "O", "B-LOC"]]
+    assert span_f1(gold, gold) == 1.0
+    assert span_f1(gold, [["B-PER", "O", "O", "B-LOC"]]) == pytest.approx(0.5)  # boundary wrong: no credit
+    assert span_f1(gold, [["I-PER", "I-PER", "O", "I-LOC"]]) == 1.0  # IOB1 spans are the same spans
+    assert span_f1([["O"]], [["O"]]) == 0.0
+
+
+def test_tagger_handles_empty_sentences():
+    tagger = EntityTagger(**FAST).fit([*X_TOK, []], [*Y_TOK, []])
+    assert tagger.predict([[], ["Paris"], []])[0] == []
+    assert tagger.predict_scores([[]]) == [[]]
+
+
+# ---- ClaimClassifier ------------------------------------------------------------------------------------------
+
+_CLAIMS = {
+    "SPECULATIVE": [
+        "The company may sell its stake in the bank",
+        "Acme could be in talks to buy Nordbank, according to rumours",
+        "Le groupe pourrait céder sa filiale",
+        "Des discussions sont au stade initial, selon une rumeur",
+        "Vela is reportedly exploring a sale of the unit",
+        "Helix might list its shares next year if markets allow",
+    ],
+    "REPORTED": [
+        "The minister said the deal was signed on Monday",
+        "According to the bank, profits rose by 5%",
+        "Selon le directeur, l'usine a fermé mardi",
+        "Le PDG a déclaré que la vente était conclue",
+        "A spokesman told reporters the plant had closed",
+        "The firm announced that it had hired 200 staff, the statement said",
+    ],
+    "FORECAST": [
+        "Analysts expect revenue to rise 10% next year",
+        "The bank forecasts growth of 2% in 2027",
+        "La banque prévoit une hausse des ventes l'an prochain",
+        "Le groupe table sur une croissance de 3% d'ici 2026",
+        "Profits are projected to reach $2bn by the end of the year",
+        "Les ventes devraient progresser au prochain trimestre",
+    ],
+}
+X_TXT = np.array([text for texts in _CLAIMS.values() for text in texts], dtype=object)
+Y_TXT = np.array([label for label, texts in _CLAIMS.items() for _ in texts])
+
+# The generic checks feed numeric 2-D arrays; ClaimClassifier takes 1-D text, so these do not apply. Their
+# substance (fit returns self, idempotence, order and subset invariance, params untouched) is tested on text below.
+_TEXT_ONLY = "feeds numeric 2-D X; ClaimClassifier takes a 1-D sequence of sentences"
+_NOT_TEXT_CHECKS = [
+    "check_fit_score_takes_y",
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input",
+    "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit",
+    "check_estimators_dtypes",
+    "check_dtype_object",
+    "check_estimators_empty_data_messages",
+    "check_pipeline_consistency",
+    "check_estimators_nan_inf",
+    "check_estimator_sparse_tag",
+    "check_estimator_sparse_array",
+    "check_estimator_sparse_matrix",
+    "check_estimators_pickle",
+    "check_f_contiguous_array_estimator",
+    "check_classifier_data_not_an_array",
+    "check_classifiers_one_label",
+    "check_classifiers_classes",
+    "check_classifiers_train",
+    "check_supervised_y_2d",
+    "check_class_weight_classifiers",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_fit2d_1sample",
+    "check_fit2d_1feature",
+    "check_dict_unchanged",
+    "check_fit_idempotent",
+    "check_fit_check_is_fitted",
+    "check_n_features_in",
+    "check_fit2d_predict1d",
+]
+
+
+@parametrize_with_checks(
+    [ClaimClassifier()], expected_failed_checks=lambda estimator: dict.fromkeys(_NOT_TEXT_CHECKS, _TEXT_ONLY)
+)
+def test_claim_classifier_sklearn_checks(estimator, check):
+    check(estimator)
+
+
+def test_claim_classifier_fits_text_and_predicts_probabilities():
+    model = ClaimClassifier(random_state=0)
+    assert model.fit(list(X_TXT), list(Y_TXT)) is model
+    assert list(model.classes_) == ["FORECAST", "REPORTED", "SPECULATIVE"]
+    assert list(model.predict(X_TXT)) == list(Y_TXT)
+    proba = model.predict_proba(np.array(["Le groupe pourrait vendre", "She said it closed"], dtype=object))
+    assert proba.shape == (2, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert model.predict(np.array(["Nordbank may be in talks to merge"]))[0] == "SPECULATIVE"
+
+
+def test_claim_classifier_not_fitted_and_bad_input():
+    with pytest.raises(NotFittedError):
+        ClaimClassifier().predict(["text"])
+    with pytest.raises(ValueError, match="single string"):
+        ClaimClassifier().fit("one sentence", ["A"])
+    with pytest.raises(ValueError, match="two classes"):
+        ClaimClassifier().fit(["a b", "c d"], ["A", "A"])
+    with pytest.raises(ValueError, match="classifier"):
+        ClaimClassifier(classifier="forest").fit(X_TXT, Y_TXT)
+    with pytest.raises(ValueError, match="2 sentences of each class"):
+        ClaimClassifier(classifier="linear_svm").fit(["a b", "c d", "e f"], ["A", "B", "B"])
+
+
+def test_claim_classifier_estimator_habits_on_text():
+    model = ClaimClassifier(random_state=0)
+    params = model.get_params()
+    model.fit(X_TXT, Y_TXT)
+    assert model.get_params() == params  # fit leaves the parameters alone
+    first = model.predict_proba(X_TXT)
+    state = dict(model.__dict__)
+    model.predict(X_TXT)
+    assert model.__dict__.keys() == state.keys()  # predicting adds nothing
+    np.testing.assert_allclose(clone(model).fit(X_TXT, Y_TXT).predict_proba(X_TXT), first)  # idempotent
+    order = np.random.default_rng(0).permutation(len(X_TXT))
+    np.testing.assert_allclose(model.predict_proba(X_TXT[order]), first[order])  # sample order invariance
+    np.testing.assert_allclose(model.predict_proba(X_TXT[:4]), first[:4])  # subset invariance
+    search = GridSearchCV(ClaimClassifier(), {"C": [1.0, 10.0]}, cv=2).fit(X_TXT, Y_TXT)
+    assert search.best_params_["C"] in (1.0, 10.0)
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("word_ngram_range", (1, 1)),
+        ("char_ngram_range", (3, 3)),
+        ("use_char", False),
+        ("use_cues", False),
+        ("classifier", "linear_svm"),
+        ("C", 0.1),
+        ("class_weight", None),
+        ("min_df", 1),
+    ],
+)
+def test_every_claim_param_changes_the_model(param, value):
+    X = np.concatenate([X_TXT, ["The bank said it may expect a rise"]])
+    y = np.concatenate([Y_TXT, ["REPORTED"]])  # classes of unequal size, so class_weight matters
+    base = ClaimClassifier(random_state=0).fit(X, y).predict_proba(X_TXT)
+    changed = ClaimClassifier(random_state=0, **{param: value}).fit(X, y).predict_proba(X_TXT)
+    assert not np.allclose(base, changed)
+
+
+def test_random_state_seeds_the_linear_svm():
+    X = np.concatenate([X_TXT] * 2)
+    y = np.concatenate([Y_TXT] * 2)
+    probas = [
+        ClaimClassifier(classifier="linear_svm", random_state=seed).fit(X, y).predict_proba(X_TXT)
+        for seed in (0, 0, 1)
+    ]
+    np.testing.assert_allclose(probas[0], probas[1])
+    assert not np.allclose(probas[0], probas[2])
+
+
+def test_cues_file_is_read_at_fit_and_kept_in_the_model(tmp_path: Path):
+    lexicon = tmp_path / "cues.toml"
+    lexicon.write_text('[rumour]\nen = ["whisper*"]\nfr = ["chuchot*"]\n', encoding="utf-8")
+    model = ClaimClassifier(cues=lexicon, random_state=0).fit(X_TXT, Y_TXT)
+    lexicon.unlink()  # the fitted model must not need the file any more
+    assert model.cue_names_ == ["rumour"]
+    assert model.cue_counts(["They whispered; on chuchote", "nothing"]) == {"rumour": [2, 0]}
+    default = ClaimClassifier(random_state=0).fit(X_TXT, Y_TXT)
+    assert not np.allclose(model.predict_proba(X_TXT), default.predict_proba(X_TXT))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[hedge]\nen = [1]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="non-empty strings"):
+        ClaimClassifier(cues=bad).fit(X_TXT, Y_TXT)
+
+
+def test_packaged_cue_lexicon_matches_phrases_and_stems():
+    cues = load_cues()
+    assert {"hedge", "attribution", "forecast", "opinion"} <= set(cues)
+    import re
+
+    hedge = re.compile(cue_pattern(cues["hedge"]))
+    assert hedge.search("Les deux groupes sont en   discussions")
+    assert hedge.search("Analysts SPECULATE about a bid")
+    assert hedge.search("il n’exclut pas une offre")
+    assert not hedge.search("Mayor Smith opened the bridge")  # whole words only
+    attribution = re.compile(cue_pattern(cues["attribution"]))
+    assert attribution.search("d’après le ministre") and attribution.search("according to the bank")
+
+
+# ---- persistence: skops and MLflow ---------------------------------------------------------------------------
+
+
+def _fitted_models() -> list[tuple[object, object]]:
+    tagger = EntityTagger(**FAST).fit(X_TOK, Y_TOK)
+    claims = ClaimClassifier(random_state=0).fit(X_TXT, Y_TXT)
+    svm_claims = ClaimClassifier(classifier="linear_svm", random_state=0).fit(
+        np.concatenate([X_TXT] * 2), np.concatenate([Y_TXT] * 2)
+    )
+    return [(tagger, X_TOK_TEST), (claims, X_TXT), (svm_claims, X_TXT)]
+
+
+def test_skops_round_trip_with_the_exported_trusted_types():
+    import skops.io
+
+    for model, X in _fitted_models():
+        data = skops.io.dumps(model)
+        assert set(skops.io.get_untrusted_types(data=data)) <= set(SKOPS_TRUSTED_TYPES)
+        loaded = skops.io.loads(data, trusted=SKOPS_TRUSTED_TYPES)
+        assert np.array_equal(
+            np.asarray(loaded.predict(X), dtype=object), np.asarray(model.predict(X), dtype=object)
+        )
+
+
+def test_mlflow_round_trip(tmp_path: Path):
+    mlflow = pytest.importorskip("mlflow")
+    from mlflow.models import infer_signature
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/m.db")
+    experiment = mlflow.create_experiment("models-test", artifact_location=(tmp_path / "art").as_uri())
+    tagger, claims = EntityTagger(**FAST).fit(X_TOK, Y_TOK), ClaimClassifier(random_state=0).fit(X_TXT, Y_TXT)
+    with mlflow.start_run(experiment_id=experiment):
+        tagger_info = mlflow.sklearn.log_model(
+            tagger,
+            name="tagger",
+            serialization_format="skops",
+            skops_trusted_types=SKOPS_TRUSTED_TYPES,
+            pip_requirements=["scikit-learn"],
+        )
+        texts = np.array(list(X_TXT), dtype=str)
+        claims_info = mlflow.sklearn.log_model(
+            claims,
+            name="claims",
+            serialization_format="skops",
+            skops_trusted_types=SKOPS_TRUSTED_TYPES,
+            signature=infer_signature(texts, claims.predict(texts)),
+            pip_requirements=["scikit-learn"],
+        )
+    loaded_tagger = mlflow.sklearn.load_model(tagger_info.model_uri)
+    assert loaded_tagger.predict(X_TOK_TEST) == tagger.predict(X_TOK_TEST)
+    loaded_claims = mlflow.sklearn.load_model(claims_info.model_uri)
+    assert list(loaded_claims.predict(texts)) == list(claims.predict(texts))
+    pyfunc = mlflow.pyfunc.load_model(claims_info.model_uri)
+    assert list(pyfunc.predict(texts)) == list(claims.predict(texts))
+
+
+# ---- real corpus (optional) ----------------------------------------------------------------------------------
+
+_CONLL = Path(__file__).resolve().parents[2] / "shared" / "data" / "conll2003-en"
+
+
+def _read_conll(path: Path, limit: int) -> tuple[list[list[str]], list[list[str]]]:
+    sentences, tags, tokens, labels = [], [], [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("-DOCSTART-"):
+            if tokens:
+                sentences.append(tokens)
+                tags.append(repair_bio(labels))
+                tokens, labels = [], []
+                if len(sentences) == limit:
+                    break
+            continue
+        parts = line.split()
+        tokens.append(parts[0])
+        labels.append(parts[-1])
+    return sentences, tags
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not _CONLL.is_dir(), reason="shared/data/conll2003-en is absent")
+def test_tagger_beats_vocabulary_transfer_on_a_conll_slice():
+    X_train, y_train = _read_conll(_CONLL / "eng.train", 3000)
+    X_dev, y_dev = _read_conll(_CONLL / "eng.testa", 800)
+    # Baseline: tag each token with the tag it had most often in training (the CoNLL-2003 "vocabulary transfer").
+    seen: dict[str, dict[str, int]] = {}
+    for tokens, tags in zip(X_train, y_train, strict=True):
+        for token, tag in zip(tokens, tags, strict=True):
+            seen.setdefault(token, {}).setdefault(tag, 0)
+            seen[token][tag] += 1
+    baseline = [[max(seen[t], key=seen[t].get) if t in seen else "O" for t in tokens] for tokens in X_dev]
+    tagger = EntityTagger(random_state=0, max_iter=5).fit(X_train, y_train)
+    assert tagger.score(X_dev, y_dev) > span_f1(y_dev, baseline) + 0.1

@@ -1,0 +1,245 @@
+"""Sentence-level claim classifier: word and character TF-IDF plus counts of hedge/attribution/forecast/opinion cues.
+
+Why cue counts on top of n-grams: annotated news sentences are few, and a cue category ("pourrait", "may",
+"in talks" are all hedges) lets a weight learned from English examples apply to French ones and to cue words the
+training set never showed. The lexicon is data (toolkit/data/cues.toml); `fit` reads it and keeps the compiled
+regular-expression *strings* in the model, so a saved model needs neither the file nor any custom function
+(skops can persist it with only this class trusted).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["ClaimClassifier", "load_cues", "cue_pattern"]
+
+_CLASSIFIERS = ("logreg", "linear_svm")
+_LANGUAGE_KEYS_IGNORED = ("description",)
+
+
+def load_cues(path: str | Path | None = None) -> dict[str, list[str]]:
+    """Cue phrases per category from a cue TOML file (the packaged one when `path` is None), all languages merged."""
+    if path is None:
+        text = resources.files("toolkit").joinpath("data/cues.toml").read_text(encoding="utf-8")
+        where = "toolkit/data/cues.toml"
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read the cue lexicon ({exc})") from None
+        where = str(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{where}: not a valid TOML file ({exc})") from None
+    cues: dict[str, list[str]] = {}
+    for category, section in raw.items():
+        if not isinstance(section, dict):
+            continue
+        phrases = []
+        for language, values in section.items():
+            if language in _LANGUAGE_KEYS_IGNORED:
+                continue
+            if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+                raise ValueError(f"{where}: [{category}] {language} must be a list of non-empty strings")
+            phrases.extend(values)
+        if phrases:
+            cues[category] = sorted(set(phrases))
+    if not cues:
+        raise ValueError(f"{where}: defines no cue category (expected [hedge] en = [...] and the like)")
+    return cues
+
+
+def cue_pattern(phrases: Sequence[str]) -> str:
+    """One case-insensitive regular expression matching any of `phrases` on word boundaries.
+
+    A space matches any whitespace run, an apostrophe matches ' and ’, and a trailing * any word ending.
+    """
+    alternatives = []
+    # Longest first, so "en discussions" wins over "en" where both could match at one place.
+    for phrase in sorted(phrases, key=len, reverse=True):
+        stem, wildcard = (phrase[:-1], True) if phrase.endswith("*") else (phrase, False)
+        words = [re.sub("['’]", "['’]", re.escape(word)) for word in stem.lower().split()]
+        alternatives.append(r"\s+".join(words) + (r"\w*" if wildcard else ""))
+    return r"(?i)(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)"
+
+
+def _as_texts(X: object) -> list[str]:
+    """Sentences as a list of str from a list, a 1-D array (what MLflow's pyfunc passes) or an (n, 1) array."""
+    # ValueError rather than TypeError for bad input, as scikit-learn estimators do.
+    if isinstance(X, str):
+        raise ValueError("X must be a sequence of sentences (str), not a single string")
+    if hasattr(X, "to_numpy"):  # pandas Series or one-column DataFrame
+        X = X.to_numpy()
+    array = np.asarray(X, dtype=object)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(f"X must be a 1-D sequence of sentences (str); got an array of shape {array.shape}")
+    texts = list(array)
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise ValueError(f"X[{index}] must be a str (a sentence), got {type(text).__name__}")
+    return texts
+
+
+class ClaimClassifier(ClassifierMixin, BaseEstimator):
+    """Classify sentences (str) into claim statuses, or any labels: TF-IDF n-grams + cue counts + a linear model.
+
+    Parameters
+    ----------
+    word_ngram_range : tuple (min_n, max_n)
+        Word n-grams (lowercased).
+    char_ngram_range : tuple (min_n, max_n)
+        Character n-grams inside word boundaries (`char_wb`); used when `use_char`.
+    use_char : bool
+        Add character n-grams (robust to inflection, typos and unseen compounds).
+    use_cues : bool
+        Add log(1 + count) of each cue category of the lexicon.
+    cues : str, Path or None
+        A cue TOML file; None for the packaged toolkit/data/cues.toml.
+    classifier : "logreg" or "linear_svm"
+        Logistic regression, or a linear SVM calibrated with CalibratedClassifierCV (sigmoid, 3 folds) so that
+        `predict_proba` is a probability either way.
+    C : float
+        Inverse regularisation strength of the linear model.
+    class_weight : "balanced", dict or None
+        Reweight classes inversely to their frequency ("balanced") or by the given {label: weight}.
+    min_df : int or float
+        Ignore n-grams seen in fewer documents (or a smaller fraction of them).
+    random_state : int or None
+        Seeds liblinear's coordinate descent for the linear SVM (logistic regression with lbfgs is deterministic).
+    """
+
+    def __init__(
+        self,
+        word_ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] = (2, 5),
+        use_char: bool = True,
+        use_cues: bool = True,
+        cues: str | Path | None = None,
+        classifier: str = "logreg",
+        C: float = 10.0,
+        class_weight: str | dict | None = "balanced",
+        min_df: int | float = 2,
+        random_state: int | None = None,
+    ):
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.use_char = use_char
+        self.use_cues = use_cues
+        self.cues = cues
+        self.classifier = classifier
+        self.C = C
+        self.class_weight = class_weight
+        self.min_df = min_df
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        return tags
+
+    def fit(self, X: Sequence[str] | np.ndarray, y: Sequence[str] | np.ndarray) -> ClaimClassifier:
+        """Fit the vectorisers and the linear model on sentences `X` and their labels `y`."""
+        if self.classifier not in _CLASSIFIERS:
+            raise ValueError(f"classifier must be one of {_CLASSIFIERS}, got {self.classifier!r}")
+        if not (self.class_weight in ("balanced", None) or isinstance(self.class_weight, dict)):
+            raise ValueError(f"class_weight must be 'balanced', None or a dict, got {self.class_weight!r}")
+        if y is None:
+            raise ValueError("ClaimClassifier requires y to be passed, but the target y is None")
+        labels = np.asarray(y)
+        check_classification_targets(labels)
+        texts = _as_texts(X)
+        if labels.ndim != 1 or len(labels) != len(texts):
+            raise ValueError(
+                f"y must be 1-D with one label per sentence ({len(texts)}), got shape {labels.shape}"
+            )
+        self.classes_ = np.unique(labels)
+        if len(self.classes_) < 2:
+            raise ValueError(f"need at least two classes to fit, got {list(self.classes_)}")
+        self.classifier_ = self._make_classifier(labels)
+
+        self.word_vectorizer_ = TfidfVectorizer(
+            ngram_range=tuple(self.word_ngram_range), min_df=self.min_df, sublinear_tf=True
+        )
+        blocks = [self.word_vectorizer_.fit_transform(texts)]
+        self.char_vectorizer_ = None
+        if self.use_char:
+            self.char_vectorizer_ = TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=tuple(self.char_ngram_range),
+                min_df=self.min_df,
+                sublinear_tf=True,
+            )
+            blocks.append(self.char_vectorizer_.fit_transform(texts))
+        self.cue_names_: list[str] = []
+        self.cue_patterns_: list[str] = []
+        if self.use_cues:
+            lexicon = load_cues(self.cues)
+            self.cue_names_ = sorted(lexicon)
+            self.cue_patterns_ = [cue_pattern(lexicon[name]) for name in self.cue_names_]
+            blocks.append(self._cue_counts(texts))
+        features = sparse.hstack(blocks, format="csr")
+
+        self.classifier_.fit(features, labels)
+        return self
+
+    def _make_classifier(self, labels: np.ndarray) -> LogisticRegression | CalibratedClassifierCV:
+        if self.classifier == "logreg":
+            return LogisticRegression(
+                C=self.C, class_weight=self.class_weight, max_iter=2000, random_state=self.random_state
+            )
+        smallest = int(np.unique(labels, return_counts=True)[1].min())
+        if smallest < 2:
+            raise ValueError("classifier='linear_svm' needs at least 2 sentences of each class to calibrate")
+        svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
+        return CalibratedClassifierCV(svm, method="sigmoid", cv=min(3, smallest))
+
+    def _cue_counts(self, texts: list[str]) -> sparse.csr_matrix:
+        patterns = [re.compile(pattern) for pattern in self.cue_patterns_]
+        counts = np.array([[len(p.findall(text)) for p in patterns] for text in texts], dtype=float)
+        return sparse.csr_matrix(np.log1p(counts.reshape(len(texts), len(patterns))))
+
+    def _transform(self, X: object) -> sparse.csr_matrix:
+        check_is_fitted(self, "classifier_")
+        texts = _as_texts(X)
+        blocks = [self.word_vectorizer_.transform(texts)]
+        if self.char_vectorizer_ is not None:
+            blocks.append(self.char_vectorizer_.transform(texts))
+        if self.cue_patterns_:
+            blocks.append(self._cue_counts(texts))
+        return sparse.hstack(blocks, format="csr")
+
+    def predict(self, X: Sequence[str] | np.ndarray) -> np.ndarray:
+        """The most probable label of each sentence."""
+        features = self._transform(X)
+        return self.classifier_.predict(features)
+
+    def predict_proba(self, X: Sequence[str] | np.ndarray) -> np.ndarray:
+        """Class probabilities (n_sentences, n_classes), columns in the order of `classes_`."""
+        features = self._transform(X)
+        return self.classifier_.predict_proba(features)
+
+    def cue_counts(self, X: Sequence[str] | np.ndarray) -> dict[str, list[int]]:
+        """How many cues of each category every sentence holds (for explaining a prediction)."""
+        check_is_fitted(self, "classifier_")
+        texts = _as_texts(X)
+        return {
+            name: [len(re.findall(pattern, text)) for text in texts]
+            for name, pattern in zip(self.cue_names_, self.cue_patterns_, strict=True)
+        }
