@@ -90,7 +90,7 @@ def export_command(
         bool, typer.Option("--rules", help="Pre-annotate with rules (money, %, dates, cues).")
     ] = False,
     limit: Annotated[int | None, typer.Option(min=0, help="Export only the first N articles.")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = 1000,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Write the tasks JSON instead of importing.")
     ] = False,

@@ -12,6 +12,8 @@ Python's offsets highlights the right characters after emoji, and the same offse
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -170,6 +172,19 @@ def _prediction_versions(client: Client, project_id: int) -> dict[int, set[str]]
     return client.call(f"listing the predictions of project {project_id}", listing)
 
 
+@contextlib.contextmanager
+def _paused_gc() -> Iterator[None]:
+    """Building ~10 small dicts per span makes the cyclic GC run constantly (3/4 of the time for 10,000
+    articles); nothing built here is cyclic, so pause it while building."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -198,7 +213,7 @@ def export_tasks(
     model_uris: Sequence[str] = (),
     rules: bool = False,
     limit: int | None = None,
-    batch_size: int = 500,
+    batch_size: int = 1000,
     output: Path | None = None,
     schema_path: Path = DEFAULT_SCHEMA,
     client: Client | None = None,
@@ -222,9 +237,10 @@ def export_tasks(
     articles = read_articles(articles_path)
     if limit is not None:
         articles = articles[: max(limit, 0)]
-    predictions = _make_predictions(articles, model_uris, rules, schema)
-    spans = check_predictions(articles, predictions, schema) if predictions is not None else 0
-    tasks = build_tasks(articles, predictions)
+    with _paused_gc():
+        predictions = _make_predictions(articles, model_uris, rules, schema)
+        spans = check_predictions(articles, predictions, schema) if predictions is not None else 0
+        tasks = build_tasks(articles, predictions)
     version = predictions[0].model_version if predictions else None
     result = ExportResult(project, None, len(articles), spans=spans, model_version=version)
     if output is not None:
