@@ -469,3 +469,12 @@ def test_tagger_beats_vocabulary_transfer_on_a_conll_slice():
     baseline = [[max(seen[t], key=seen[t].get) if t in seen else "O" for t in tokens] for tokens in X_dev]
     tagger = EntityTagger(random_state=0, max_iter=5).fit(X_train, y_train)
     assert tagger.score(X_dev, y_dev) > span_f1(y_dev, baseline) + 0.1
+
+
+def test_tagger_takes_the_token_dataframe_mlflow_pyfunc_passes():
+    import pandas as pd
+
+    X = [["Acme", "hired", "Jane", "Doe"], ["Paris", "rose"]]
+    y = [["B-ORG", "O", "B-PER", "I-PER"], ["B-LOC", "O"]]
+    model = EntityTagger(max_iter=2, random_state=0).fit(X, y)
+    assert model.predict(pd.DataFrame({"tokens": X})) == model.predict(X)

@@ -211,19 +211,25 @@ def _log_run(
 
 def _log_dataset(dataset: Any, task: str, data_path: Path, manifest: dict) -> None:
     """The splits as run inputs; MLflow's own digest is partial, so our full content hash rides along as a tag."""
+    import warnings
+
     import mlflow
 
-    for split, context in (("train", "training"), ("validation", "validation"), ("test", "testing")):
-        if split in dataset:
-            source = mlflow.data.from_huggingface(
-                dataset[split],
-                path=str(data_path.resolve()),
-                name=f"{task}-{manifest['version']}-{split}",
-                digest=manifest["content_hash"][:32],
-            )
-            mlflow.log_input(
-                source, context=context, tags={"content_hash": manifest["content_hash"], "split": split}
-            )
+    with warnings.catch_warnings():
+        # Schema inference hints that int columns cannot hold missing values; our offsets never miss.
+        warnings.filterwarnings(
+            "ignore", message="Hint: Inferred schema contains integer", category=UserWarning
+        )
+        for split, context in (("train", "training"), ("validation", "validation"), ("test", "testing")):
+            if split in dataset:
+                source = mlflow.data.from_huggingface(
+                    dataset[split],
+                    path=str(data_path.resolve()),
+                    name=f"{task}-{manifest['version']}-{split}",
+                    digest=manifest["content_hash"][:32],
+                )
+                tags = {"content_hash": manifest["content_hash"], "split": split}
+                mlflow.log_input(source, context=context, tags=tags)
 
 
 def _log_model(model: Any, experiment: Experiment, dataset: Any, manifest: dict) -> Any:

@@ -137,6 +137,9 @@ class _Batch:
 
 
 def _as_sentences(X: object, name: str = "X") -> list[list[str]]:
+    if hasattr(X, "columns") and list(X.columns) == ["tokens"]:
+        # MLflow's pyfunc (serving, `mlflow models predict`) hands over a one-column DataFrame of token arrays.
+        X = list(X["tokens"])
     if isinstance(X, str) or not hasattr(X, "__iter__"):
         raise TypeError(f"{name} must be a list of sentences, each a list of token strings")
     sentences = []
