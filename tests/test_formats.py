@@ -198,6 +198,14 @@ def test_sentence_labels_from_jsonl_and_csv(tmp_path):
     )
     rows = rows_of(tmp_path / "c", "claims")["train"]
     assert rows[0]["text"] == "Acme may buy Globex, sources said." and rows[0]["article_id"] == "d1"
+    array = tmp_path / "claims.json"
+    array.write_text(
+        json.dumps(
+            [{"text": "It may rain.", "label": "SPECULATIVE"}, {"text": "It rained.", "label": "FACT"}]
+        )
+    )
+    import_corpus("sentences", [array], tmp_path / "a", validation_fraction=0, test_fraction=0)
+    assert [row["label"] for row in rows_of(tmp_path / "a", "claims")["train"]] == ["SPECULATIVE", "FACT"]
     dataset, _ = load_dataset(tmp_path / "c", "claims")
     assert dataset["train"].features["label"].names == ["FACT", "SPECULATIVE"]
 
@@ -354,17 +362,18 @@ def test_import_command_seed_and_fractions(tmp_path):
         )
     )
     outputs = []
-    for seed, validation in ((1, "0.25"), (2, "0.25"), (1, "0.5")):
-        out = tmp_path / f"o{seed}{validation}"
+    for seed, validation, test in ((1, "0.25", "0"), (2, "0.25", "0"), (1, "0.5", "0"), (1, "0.25", "0.25")):
+        out = tmp_path / f"o{seed}{validation}{test}"
         command = ["dataset", "import", "-f", "sentences", str(path), "-o", str(out), "--seed", str(seed)]
-        result = runner.invoke(app, [*command, "--validation", validation, "--test", "0"])
+        result = runner.invoke(app, [*command, "--validation", validation, "--test", test])
         assert result.exit_code == 0, result.output
         outputs.append(json.loads((out / "manifest.json").read_text())["tasks"]["claims"]["rows"])
         outputs[-1]["hash"] = json.loads((out / "manifest.json").read_text())["content_hash"]
     assert (
         outputs[0]["validation"] == outputs[1]["validation"] == 5 and outputs[0]["hash"] != outputs[1]["hash"]
     )
-    assert outputs[2]["validation"] == 10
+    assert outputs[2]["validation"] == 10 and outputs[0]["test"] == 0
+    assert (outputs[3]["train"], outputs[3]["validation"], outputs[3]["test"]) == (10, 5, 5)
 
 
 def test_imported_data_trains_and_evaluates_from_the_command_line(tmp_path, tracking_uri):

@@ -1,4 +1,4 @@
-"""Sentence-label files: JSONL (one object a line) or CSV/TSV with a header, one labelled sentence a record.
+"""Sentence-label files: JSONL (one object a line), a JSON array, or CSV/TSV with a header: a sentence a record.
 
 Columns, by the first name found: the text (`text`, `sentence`), the label (`label`, `class`), optionally the
 document (`article_id`, `doc_id`, `document_id`, `document`) and the language (`lang`, `language`). Sentences
@@ -16,7 +16,7 @@ from typing import Any
 
 from toolkit.errors import ToolkitError, where
 from toolkit.formats.common import Corpus, Document, LabelledSentence
-from toolkit.io import read_jsonl, read_text
+from toolkit.io import read_json, read_jsonl, read_text
 
 __all__ = ["read_sentences", "TEXT_COLUMNS", "LABEL_COLUMNS", "DOCUMENT_COLUMNS", "LANG_COLUMNS"]
 
@@ -28,11 +28,18 @@ LANG_COLUMNS = ("lang", "language")
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     suffix = path.suffix.lower()
+    if suffix == ".json" and read_text(path).lstrip().startswith("["):
+        records = read_json(path)
+        for index, record in enumerate(records, start=1):
+            if not isinstance(record, dict):
+                raise ToolkitError(f"{path}: item {index} is not a JSON object")
+            yield index, record
+        return
     if suffix in (".jsonl", ".ndjson", ".json"):
         yield from read_jsonl(path)
         return
     if suffix not in (".csv", ".tsv"):
-        raise ToolkitError(f"{path}: expected a .jsonl, .csv or .tsv file of labelled sentences")
+        raise ToolkitError(f"{path}: expected a .jsonl, .json, .csv or .tsv file of labelled sentences")
     text = read_text(path)
     if not text.strip():
         raise ToolkitError(f"{path}: file is empty")
