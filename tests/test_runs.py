@@ -172,6 +172,15 @@ def test_promote_sets_the_alias_that_predict_uses(trained, tmp_path, monkeypatch
     back = invoke("runs", "promote", first.run_id, uri=uri)
     assert "already registered as toolkit-claims v1; @champion → v1 (was v2)" in back.output
     assert len(client.search_model_versions("name = 'toolkit-claims'")) == 2
+    challenger = invoke("runs", "promote", second.run_id, "--alias", "challenger", uri=uri)
+    assert "already registered as toolkit-claims v2; @challenger → v2" in challenger.output
+    aliases = client.get_registered_model("toolkit-claims").aliases
+    assert {alias: str(version) for alias, version in aliases.items()} == {"champion": "1", "challenger": "2"}
     listed = invoke("runs", "list", uri=uri)
     line = next(line for line in listed.output.splitlines() if first.run_id in line)
     assert "champion (toolkit-claims v1)" in line
+    assert "challenger (toolkit-claims v2)" in next(
+        line for line in listed.output.splitlines() if second.run_id in line
+    )
+    bad = invoke("runs", "promote", first.run_id, "--alias", "no spaces", uri=uri)
+    assert bad.exit_code == 1 and bad.output.count("\n") == 1

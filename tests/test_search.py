@@ -161,13 +161,20 @@ def test_a_search_is_a_parent_run_with_one_nested_run_per_candidate(tmp_path, sm
     ]  # the refit best model is the parent's
     assert not children[0].outputs or not children[0].outputs.model_outputs
 
+    listed = runner.invoke(app, ["runs", "list"], env={"COLUMNS": "250"})
+    everything = runner.invoke(app, ["runs", "list", "--candidates"], env={"COLUMNS": "250"})
+    assert parent.info.run_id in listed.output and parent.info.run_id in everything.output
+    assert all(c.info.run_id not in listed.output and c.info.run_id in everything.output for c in children)
+
     promoted = runner.invoke(app, ["runs", "promote", children[0].info.run_id])
     assert promoted.exit_code == 1
     assert f"it is a search candidate: promote its parent run {parent.info.run_id}" in promoted.output
 
 
-def test_n_jobs_runs_candidates_in_parallel_with_the_same_results(tmp_path, small_data, tracking_uri):
-    from toolkit.train import train
+def test_n_jobs_fits_candidates_in_parallel_with_the_same_results(tmp_path, small_data):
+    from toolkit.dataset import load_dataset
+    from toolkit.search import run_search
+    from toolkit.train import task_data
 
     path = experiment_file(
         tmp_path,
@@ -175,17 +182,16 @@ def test_n_jobs_runs_candidates_in_parallel_with_the_same_results(tmp_path, smal
         + TAGGER
         + '[search]\nmethod = "random"\nparams = {window = [0, 1, 2]}\nn_iter = 2\ncv = 2\n',
     )
-    one = train(path, small_data, seed=3, n_jobs=1)
-    two = train(path, small_data, seed=3, n_jobs=2)
-    other_seed = train(path, small_data, seed=4, n_jobs=1)
-    client = MlflowClient(tracking_uri)
-    assert client.get_run(one.run_id).data.tags["search.n_jobs"] == "1"
-    assert client.get_run(two.run_id).data.tags["search.n_jobs"] == "2"
-    assert one.search["best_params"] == two.search["best_params"]
-    assert one.search["cv_mean"] == pytest.approx(two.search["cv_mean"])
-
-    def drawn(result):
-        return sorted(client.get_run(r).data.params["model.window"] for r in result.search["child_run_ids"])
-
-    assert drawn(one) == drawn(two)  # the seed, not the parallelism, decides the random candidates
-    assert len(drawn(other_seed)) == 2
+    experiment = load_experiment(path)
+    spec = parse_search(experiment)
+    dataset, _ = load_dataset(small_data, "entities")
+    X, y = task_data(dataset["train"], "entities")
+    groups = list(dataset["train"]["article_id"])
+    one = run_search(experiment, spec, X, y, groups, seed=3, n_jobs=1)
+    two = run_search(experiment, spec, X, y, groups, seed=3, n_jobs=2)
+    assert (one.n_jobs, two.n_jobs) == (1, 2)
+    assert [c.params for c in one.candidates] == [c.params for c in two.candidates]  # the seed draws them
+    assert [f for c in one.candidates for f in c.folds] == pytest.approx(
+        [f for c in two.candidates for f in c.folds]
+    )
+    assert one.best_params == two.best_params and len(one.candidates) == 2
