@@ -22,7 +22,7 @@ import scaling
 from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, table, versions, write_results
 
 SECTIONS = ("entities", "hedges", "scaling", "cli")
-# A doubling that costs up to this much is counted as linear: timings on a shared 2-core machine wobble.
+# A doubling that costs up to this much is counted as linear: even CPU time wobbles a little between runs.
 LINEAR_TOLERANCE = 2.1
 
 
@@ -57,11 +57,12 @@ def targets(results: dict[str, Any]) -> list[list[str]]:
         if crf:
             ratio = ours["train_s"] / crf["train_s"]
             fit_only = ours["train_s"] / crf["fit_only_s"]
+            cpu = ours["train_cpu_s"] / crf["train_cpu_s"]
             rows.append(
                 [
                     f"{key}: training time ≤ 2× crfsuite{extra}",
                     f"{ours['train_s']:.1f} s vs {crf['train_s']:.1f} s = {ratio:.2f}× "
-                    f"({fit_only:.2f}× crfsuite's fit alone, without its features)",
+                    f"({fit_only:.2f}× crfsuite's fit alone, without its features; CPU time {cpu:.2f}×)",
                     _verdict(ratio <= 2, f"{2 - ratio:+.2f}× of headroom"),
                 ]
             )
@@ -89,13 +90,20 @@ def targets(results: dict[str, Any]) -> list[list[str]]:
     runs = results.get("scaling", {}).get("runs", [])
     if len(runs) > 1:
         ratios = scaling.growth(runs)[1:]
-        for name, label in (("time", "training time"), ("over", "peak memory over baseline")):
+        for name, label in (
+            ("cpu", "training CPU time"),
+            ("time", "training wall time"),
+            ("over", "peak memory over baseline"),
+        ):
             worst = max(r[name] for r in ratios)
+            verdict = _verdict(worst <= LINEAR_TOLERANCE, f"worst {worst:.2f}× per doubling, linear = 2.00×")
+            if name == "time":
+                verdict = f"for information: worst {worst:.2f}×; wall time moves with the machine's load"
             rows.append(
                 [
                     f"scaling: {label} grows no faster than linearly",
                     "per doubling: " + ", ".join(f"{r[name]:.2f}×" for r in ratios),
-                    _verdict(worst <= LINEAR_TOLERANCE, f"worst {worst:.2f}× per doubling, linear = 2.00×"),
+                    verdict,
                 ]
             )
     return rows
