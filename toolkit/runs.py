@@ -6,6 +6,7 @@ experiments `toolkit-claims` and `toolkit-entities`; a search's candidates are n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,13 +26,11 @@ __all__ = [
 ]
 
 TASKS = ("claims", "entities")
-# The scores a list shows, and the per-class metric a comparison lines up, for each task.
-HEADLINE = {
-    "claims": ("validation.macro_f1", "test.macro_f1"),
-    "entities": ("validation.span_f1", "test.span_f1"),
-}
-PER_CLASS = {"claims": "test.f1.", "entities": "test.span_f1."}
+# The score a list shows, and the per-class metric a comparison lines up, for each task.
+HEADLINE = {"claims": "macro_f1", "entities": "span_f1"}
+PER_CLASS = {"claims": "test.f1.<CLASS>", "entities": "test.span_f1.<TYPE>"}
 SPLITS = ("train", "validation", "test")
+ALIAS = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
 @dataclass
@@ -42,7 +41,9 @@ class RunSummary:
     experiment: str
     status: str
     started: datetime | None
-    headline: dict[str, float]
+    validation: float | None  # the task's headline score: macro F1 for claims, span F1 for entities
+    test: float | None
+    cv: float | None  # a search's best cross-validated score, or a candidate's own
     parent_run_id: str | None = None
     candidates: int = 0
     aliases: list[str] = field(default_factory=list)
@@ -116,9 +117,9 @@ def _aliases(client: Any, tasks: Sequence[str]) -> dict[str, list[str]]:
 def _summary(run: Any, experiments: dict[str, str], aliases: dict[str, list[str]]) -> RunSummary:
     tags, metrics = run.data.tags, run.data.metrics
     task = tags.get("task", "")
-    wanted = [
-        *HEADLINE.get(task, ()),
-        *(name for name in metrics if name.startswith("cv.") and name.endswith(".mean")),
+    headline = HEADLINE.get(task, "")
+    cv = [
+        value for name, value in sorted(metrics.items()) if name.startswith("cv.") and name.endswith(".mean")
     ]
     started = run.info.start_time
     return RunSummary(
@@ -128,7 +129,9 @@ def _summary(run: Any, experiments: dict[str, str], aliases: dict[str, list[str]
         experiment=experiments.get(run.info.experiment_id, run.info.experiment_id),
         status=run.info.status,
         started=datetime.fromtimestamp(started / 1000, tz=UTC) if started else None,
-        headline={name: metrics[name] for name in wanted if name in metrics},
+        validation=metrics.get(f"validation.{headline}"),
+        test=metrics.get(f"test.{headline}"),
+        cv=cv[0] if cv else None,
         parent_run_id=tags.get("mlflow.parentRunId"),
         candidates=int(run.data.params.get("search.n_candidates", 0)),
         aliases=aliases.get(run.info.run_id, []),
@@ -205,7 +208,7 @@ def compare_runs(
     metric_names = sorted({name for run in runs for name in run.data.metrics if not _is_per_class(name)})
     metrics = [(name, [run.data.metrics.get(name) for run in runs]) for name in metric_names]
 
-    prefixes = [PER_CLASS[task] for task in tasks]
+    prefixes = [PER_CLASS[task].split("<")[0] for task in tasks]
     per_class_names = sorted(
         {name for run in runs for name in run.data.metrics if any(name.startswith(p) for p in prefixes)}
     )
@@ -217,9 +220,7 @@ def compare_runs(
         params=shown,
         metrics=metrics,
         per_class=per_class,
-        per_class_metric=" / ".join(
-            f"{prefix}<{'CLASS' if prefix == PER_CLASS['claims'] else 'TYPE'}>" for prefix in prefixes
-        ),
+        per_class_metric=" / ".join(PER_CLASS[task] for task in tasks),
         hidden_params=len(params) - len(shown),
     )
 
@@ -230,8 +231,8 @@ def promote(run_id: str, alias: str = "champion", *, tracking_uri: str | None = 
 
     from toolkit import track
 
-    if not alias or not alias.replace("-", "_").isidentifier():
-        raise ToolkitError(f"alias must be letters, digits, - or _ (such as champion), got {alias!r}")
+    if not ALIAS.fullmatch(alias) or alias.lower() == "latest" or re.fullmatch(r"[vV]\d+", alias):
+        raise ToolkitError(f"alias must be letters, digits, - or _ (not latest, v1, v2...), got {alias!r}")
     client = _client(tracking_uri)
     run = _get_run(client, run_id)
     task = run.data.tags.get("task")

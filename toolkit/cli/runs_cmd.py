@@ -52,16 +52,13 @@ def list_command(
             column, overflow="fold", justify="right" if column in ("validation", "test", "cv") else "left"
         )
     for run in runs:
-        scores = list(run.headline.values())
-        cv = next((value for name, value in run.headline.items() if name.startswith("cv.")), None)
-        name = run.name if not run.parent_run_id else f"  ↳ {run.name}"
         table.add_row(
             run.run_id,
-            name,
+            f"  ↳ {run.name}" if run.parent_run_id else run.name,
             run.started.astimezone().strftime("%Y-%m-%d %H:%M") if run.started else "",
-            _number(scores[0] if scores and not run.parent_run_id else None),
-            _number(scores[1] if len(scores) > 1 and not run.parent_run_id else None),
-            _number(cv),
+            _number(run.validation),
+            _number(run.test),
+            _number(run.cv),
             ", ".join(run.aliases),
         )
     Console().print(table)
