@@ -195,3 +195,5 @@ def test_n_jobs_fits_candidates_in_parallel_with_the_same_results(tmp_path, smal
         [f for c in two.candidates for f in c.folds]
     )
     assert one.best_params == two.best_params and len(one.candidates) == 2
+    with pytest.raises(ToolkitError, match="--n-jobs must be a number of parallel jobs"):
+        run_search(experiment, spec, X, y, groups, seed=3, n_jobs=0)

@@ -181,6 +181,8 @@ def run_search(
     """Cross-validate every candidate with folds grouped by article, then refit the best on all of X."""
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
+    if n_jobs == 0:
+        raise ToolkitError("--n-jobs must be a number of parallel jobs, or -1 for one per core; got 0")
     articles = len(set(groups))
     if articles < spec.cv:
         raise ToolkitError(
