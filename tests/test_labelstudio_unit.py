@@ -330,6 +330,13 @@ def test_pull_never_overwrites_and_skips_unchanged(fake: FakeLabelStudio, tmp_pa
     assert changed.report.empty == 1
 
 
+def test_pull_writes_nothing_before_the_first_annotation(fake: FakeLabelStudio, tmp_path: Path) -> None:
+    fake.add_project("news")
+    result = pull("news", exports_dir=tmp_path, client=client_for(fake))
+    assert not result.written and result.report.tasks == 0 and not (tmp_path / "news").exists()
+    assert fake.export_requests[0]["task_filter_options"] == {"only_with_annotations": True}
+
+
 def test_pull_cli_reports_counts(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["pull", "--file", str(REAL_EXPORT), "--exports-dir", str(tmp_path)])
     assert result.exit_code == 0 and "2 tasks, 3 annotations kept, 1 cancelled" in result.output, (

@@ -161,6 +161,8 @@ def pull_command(
     counts = result.report.summary()
     if result.written:
         typer.echo(f"pulled {result.project!r} into {result.path}: {counts}")
+    elif not result.report.tasks:
+        typer.echo(f"pulled {result.project!r}: no task has an annotation yet, nothing written")
     else:
         typer.echo(f"pulled {result.project!r}: unchanged since {result.latest}, nothing written: {counts}")
 

@@ -146,6 +146,31 @@ class Client:
                 raise ToolkitError(self.describe(error, what) + suffix) from None
         raise AssertionError("unreachable")
 
+    def post_json(self, path: str, payload: Any) -> Any:
+        """POST `payload` (plain JSON data) to `path` under /api/ and return the decoded answer.
+
+        For bulk imports: the SDK's methods run a generic encoder over every value of the body before
+        json.dumps (2.3 s of the client's time for 10,000 tasks with predictions, ten times json.dumps), and
+        our bodies are plain JSON already. The bytes go through the SDK's own HTTP client: same base URL,
+        authorisation and personal-access-token refresh. Non-2xx answers raise the SDK's ApiError, as its
+        methods do.
+        """
+        import json
+
+        from label_studio_sdk.core.api_error import ApiError
+
+        http = self.sdk._client_wrapper.httpx_client
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        headers = {"content-type": "application/json"}
+        response = http.request(f"api/{path}", method="POST", content=body, headers=headers)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = response.text
+        if not 200 <= response.status_code < 300:
+            raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=answer)
+        return answer
+
     def check(self) -> str:
         """Fail fast, with one line, when the server is down or the key is refused; the user's email otherwise."""
         user = self.call("checking the API key", self.sdk.users.whoami, retry=False)

@@ -149,6 +149,9 @@ def pull(
     slug = slugify(name)
     folder = exports_dir / slug
     latest = latest_snapshot(folder)
+    if not tasks:
+        # Nothing annotated yet: an empty snapshot would only become the "latest" that dataset build reads.
+        return PullResult(name, slug, None, latest, report, time.monotonic() - began)
     if latest is not None and _same_content(tasks, latest):
         return PullResult(name, slug, None, latest, report, time.monotonic() - began)
     path = _write_snapshot(folder, tasks, write_json_atomic)
