@@ -17,7 +17,16 @@ from typing import Any, TypeVar
 
 from toolkit.errors import ToolkitError
 
-__all__ = ["Settings", "RetryPolicy", "Client", "load_settings", "connect", "server_reason", "DEFAULT_PORT"]
+__all__ = [
+    "Settings",
+    "RetryPolicy",
+    "Client",
+    "load_settings",
+    "connect",
+    "collect",
+    "server_reason",
+    "DEFAULT_PORT",
+]
 
 DEFAULT_PORT = 8080
 T = TypeVar("T")
@@ -179,7 +188,8 @@ class Client:
     def find_project(self, title: str) -> Any | None:
         """The project called `title`, or None; two projects with that title is an error (which one to use?)."""
         pages = self.call(
-            "listing projects", lambda: list(self.sdk.projects.list(title=title, page_size=100))
+            "listing projects",
+            lambda: collect(self.sdk.projects.list(title=title, include="id,title", page_size=100), 100),
         )
         matches = [project for project in pages if project.title == title]
         if len(matches) > 1:
@@ -199,6 +209,21 @@ class Client:
 
     def close(self) -> None:
         self._http.close()
+
+
+def collect(pager: Any, page_size: int) -> list[Any]:
+    """Every item of an SDK pager, without the extra request the pager makes past the last page (it asks for
+    one more page whenever a page is not empty, and the server answers 404)."""
+    items: list[Any] = []
+    page = pager
+    while page is not None:
+        found = page.items or []
+        items.extend(found)
+        total = getattr(page.response, "total", None) or getattr(page.response, "count", None)
+        if len(found) < page_size or (total is not None and len(items) >= total):
+            break
+        page = page.next_page()
+    return items
 
 
 def server_reason(body: Any) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.labelstudio.client import Client, connect
+from toolkit.labelstudio.client import Client, collect, connect
 from toolkit.schema import DEFAULT_SCHEMA, TEXT_NAME, Schema, load_schema
 from toolkit.spans import check_span
 
@@ -157,7 +157,7 @@ def existing_tasks(client: Client, project_id: int) -> dict[tuple[str, str], int
         pager = client.sdk.tasks.list(
             project=project_id, fields="task_only", include="id,data", page_size=1000
         )
-        return {task_key(task.data or {}): task.id for task in pager}
+        return {task_key(task.data or {}): task.id for task in collect(pager, 1000)}
 
     return client.call(f"listing the tasks of project {project_id}", listing)
 
