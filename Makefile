@@ -100,4 +100,4 @@ bench: bench-venv ## Run every benchmark (quality, speed, memory, scaling, CLI c
 # ---- end Benchmarks ----------------------------------------------------------------------------------------
 
 clean: ## Remove built data and local stores (keeps annotations and virtualenvs)
-	rm -rf data mlflow.db mlruns mlartifacts .pytest_cache
+	rm -rf data mlflow.db mlruns mlartifacts .mlflow-server tests/artifacts .pytest_cache

@@ -28,10 +28,17 @@ def test_every_command_has_help():
         [],
         ["schema", "config"],
         ["dataset", "build"],
+        ["dataset", "import"],
+        ["ingest"],
         ["train"],
         ["evaluate"],
         ["predict"],
-        ["ingest"],
+        ["labelstudio", "init"],
+        ["export"],
+        ["pull"],
+        ["runs", "list"],
+        ["runs", "compare"],
+        ["runs", "promote"],
     ]
     for command in commands:
         result = runner.invoke(app, [*command, "--help"])
@@ -44,7 +51,9 @@ def test_an_unknown_experiment_key_is_one_line(tmp_path):
     experiment.write_text('[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\nCee = 1\n')
     result = CliRunner().invoke(app, ["train", str(experiment), "--data", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output.startswith(f"error: {experiment}: unknown key `model.Cee` for ClaimClassifier (known: ")
+    assert result.output.startswith(
+        f"error: {experiment}: unknown key `model.Cee` for ClaimClassifier (known: "
+    )
     assert result.output.count("\n") == 1
 
 

@@ -27,7 +27,16 @@ from typing import Any
 from toolkit.errors import ToolkitError
 from toolkit.io import read_text
 
-__all__ = ["Experiment", "load_experiment", "ESTIMATORS", "TASKS", "build_estimator", "flatten"]
+__all__ = [
+    "Experiment",
+    "load_experiment",
+    "ESTIMATORS",
+    "TASKS",
+    "build_estimator",
+    "estimator_class",
+    "as_param",
+    "flatten",
+]
 
 TASKS = ("claims", "entities")
 # Estimator name in experiment files → (module, class, the task it serves).
@@ -65,14 +74,14 @@ class Experiment:
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
 
 
-def _estimator_class(name: str) -> type:
+def estimator_class(name: str) -> type:
     module, attribute, _ = ESTIMATORS[name]
     return getattr(import_module(module), attribute)
 
 
-def _as_param(value: Any) -> Any:
+def as_param(value: Any) -> Any:
     # TOML has arrays, scikit-learn wants tuples for ranges such as ngram_range.
-    return tuple(_as_param(item) for item in value) if isinstance(value, list) else value
+    return tuple(as_param(item) for item in value) if isinstance(value, list) else value
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -107,7 +116,7 @@ def load_experiment(path: str | Path) -> Experiment:
         )
     if ESTIMATORS[estimator][2] != task:
         raise ToolkitError(f"{path}: estimator {estimator} does not serve task {task!r}")
-    known_params = set(_estimator_class(estimator)().get_params(deep=False))
+    known_params = set(estimator_class(estimator)().get_params(deep=False))
     for key in model:
         if key not in known_params:
             raise ToolkitError(
@@ -119,7 +128,7 @@ def load_experiment(path: str | Path) -> Experiment:
         task=task,
         description=str(experiment.get("description", "")),
         estimator=estimator,
-        params={key: _as_param(value) for key, value in model.items()},
+        params={key: as_param(value) for key, value in model.items()},
         data_path=Path(data["path"]) if "path" in data else None,
         source=source,
         search=dict(raw.get("search", {})),
@@ -129,7 +138,7 @@ def load_experiment(path: str | Path) -> Experiment:
 
 def build_estimator(experiment: Experiment, seed: int | None = None) -> Any:
     """A fresh, unfitted estimator with the experiment's parameters; `seed` sets its random_state."""
-    estimator = _estimator_class(experiment.estimator)(**experiment.params)
+    estimator = estimator_class(experiment.estimator)(**experiment.params)
     if seed is not None and "random_state" in estimator.get_params(deep=False):
         estimator.set_params(random_state=seed)
     return estimator

@@ -19,7 +19,7 @@ from math import prod
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.experiments import ESTIMATORS, Experiment, _as_param, _estimator_class, build_estimator
+from toolkit.experiments import ESTIMATORS, Experiment, as_param, build_estimator, estimator_class
 
 __all__ = [
     "SearchSpec",
@@ -111,7 +111,7 @@ def parse_search(experiment: Experiment) -> SearchSpec | None:
             f"{path}: `search.params` must be a table of estimator parameters to values, "
             "e.g. params = {C = [0.5, 1.0, 2.0]}"
         )
-    known = set(_estimator_class(estimator)().get_params(deep=False))
+    known = set(estimator_class(estimator)().get_params(deep=False))
     for name, values in params.items():
         if name not in known:
             raise ToolkitError(
@@ -138,7 +138,7 @@ def parse_search(experiment: Experiment) -> SearchSpec | None:
         )
     return SearchSpec(
         method=method,
-        params={name: [_as_param(value) for value in values] for name, values in params.items()},
+        params={name: [as_param(value) for value in values] for name, values in params.items()},
         cv=cv,
         scoring=scoring,
         n_iter=n_iter if method == "random" else None,
