@@ -8,6 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
+
 def load_build_export():
     """annotations/sources/build_export.py, the converter from our markup to Label Studio exports."""
     spec = importlib.util.spec_from_file_location(
