@@ -305,7 +305,8 @@ def _import_batch(client: Client, project_id: int, batch: list[dict], result: Ex
             return committed + len(batch)
         except Exception as error:
             if not client.retryable(error):
-                raise ToolkitError(client.describe(error, "importing tasks")) from None
+                done = f"; {result.created} new tasks were imported before it" if result.created else ""
+                raise ToolkitError(client.describe(error, "importing tasks") + done) from None
             if attempt == len(delays):
                 raise _give_up(
                     client, error, "importing tasks", attempt + 1, result.created + committed
