@@ -30,7 +30,7 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def best_of(function: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
+def best_of(function: Callable[[], Any], repeat: int = 5) -> tuple[float, Any]:
     """(fastest wall-clock seconds over `repeat` calls, the last result)."""
     best, result = float("inf"), None
     for _ in range(repeat):
