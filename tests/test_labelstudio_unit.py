@@ -292,6 +292,21 @@ def test_init_creates_then_leaves_alone_then_refuses_an_orphaning_change(
     assert 'value="LOC"' in fake.projects[1]["label_config"]
 
 
+def test_init_cli_takes_the_guidelines_given(
+    fake: FakeLabelStudio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import toolkit.labelstudio.project as project_module
+
+    monkeypatch.setattr(project_module, "connect", lambda: client_for(fake))
+    guidelines = tmp_path / "short.md"
+    guidelines.write_text("# Short guide\n\nLabel **every** amount.\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["labelstudio", "init", "--project", "news", "--guidelines", str(guidelines)]
+    )
+    assert result.exit_code == 0 and f"guidelines from {guidelines}" in result.output, result.output
+    assert "<strong>every</strong>" in fake.projects[1]["expert_instruction"]
+
+
 # ---- pull ------------------------------------------------------------------------------------------------
 
 
