@@ -24,7 +24,9 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     credentials = Credentials("admin@toolkit.test", secrets.token_urlsafe(16), secrets.token_hex(20))
     try:
         server = start_server(data_dir, free_port(), credentials, venv=LS_VENV, template_root=TEMPLATES)
-        yield LiveServer(server.url, credentials.api_key, credentials.username, data_dir)
+        yield LiveServer(
+            server.url, credentials.api_key, credentials.username, data_dir, credentials.password
+        )
     finally:
         stop_server(data_dir)
 

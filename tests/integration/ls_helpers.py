@@ -19,9 +19,10 @@ EMOJI_ID = "art-0003"
 @dataclass(frozen=True)
 class LiveServer:
     url: str
-    api_key: str
-    username: str
-    data_dir: Path
+    api_key: str = field(repr=False)
+    username: str = ""
+    data_dir: Path = Path()
+    password: str = field(default="", repr=False)
 
     def sdk(self, api_key: str | None = None):
         from label_studio_sdk import LabelStudio
@@ -151,3 +152,86 @@ class Proxy:
 def project_tasks(server: LiveServer, project_id: int) -> list:
     """Every task of the project as the API lists it (duplicates included: that is what we count)."""
     return list(server.sdk().tasks.list(project=project_id, fields="all", page_size=1000))
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+class Chromium:
+    """Headless Chromium driven over the DevTools protocol on a pipe (--remote-debugging-pipe: commands on
+    fd 3, answers on fd 4, NUL-terminated JSON), so no websocket library is needed. One page, flattened session."""
+
+    def __init__(self, profile: Path) -> None:
+        import os
+        import subprocess
+
+        to_browser, self._commands = os.pipe()
+        self._answers, from_browser = os.pipe()
+
+        def pipes_on_3_and_4() -> None:
+            os.dup2(to_browser, 3)
+            os.dup2(from_browser, 4)
+
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000"]  # fmt: skip
+        self.process = subprocess.Popen(
+            [str(CHROMIUM), *flags, "--remote-debugging-pipe", f"--user-data-dir={profile}", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(3, 4), preexec_fn=pipes_on_3_and_4, start_new_session=True,
+        )  # fmt: skip
+        os.close(to_browser)
+        os.close(from_browser)
+        self._buffer = b""
+        self._next_id = 0
+        target = self.send("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+
+    def send(self, method: str, session: bool = False, timeout: float = 30.0, **params: object) -> dict:
+        import os
+        import select
+
+        self._next_id += 1
+        message = {"id": self._next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = self.session
+        os.write(self._commands, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            while b"\0" in self._buffer:
+                raw, self._buffer = self._buffer.split(b"\0", 1)
+                answer = json.loads(raw)
+                if answer.get("id") == self._next_id:
+                    if "error" in answer:
+                        raise RuntimeError(f"{method}: {answer['error']}")
+                    return answer.get("result", {})
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._answers], [], [], left)[0]:
+                raise TimeoutError(f"Chromium did not answer {method} within {timeout} s")
+            chunk = os.read(self._answers, 1 << 20)
+            if not chunk:
+                raise RuntimeError("Chromium closed its DevTools pipe")
+            self._buffer += chunk
+
+    def evaluate(self, expression: str) -> object:
+        result = self.send("Runtime.evaluate", session=True, expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, expression: str, timeout: float = 40.0) -> object:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.3)
+        raise TimeoutError(f"never true in the page: {expression}")
+
+    def close(self) -> None:
+        import contextlib
+        import os
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        os.close(self._commands)
+        os.close(self._answers)

@@ -1,0 +1,136 @@
+"""What the annotator sees: Label Studio's own editor, in headless Chromium, on a text with emoji and accents.
+
+This is the check behind OFFSET_UNIT = "codepoint" (toolkit/labelstudio/tasks.py): the pre-annotations that
+`toolkit export` sends highlight exactly their words after emoji, and a region selected by hand is saved with
+the offsets Python computes. If a Label Studio upgrade went back to UTF-16 offsets, this test fails.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from ls_helpers import CHROMIUM, Chromium, LiveServer
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.ingest import Article, text_hash
+
+pytestmark = pytest.mark.integration
+
+TEXT = "🚀 Zoé Durand 😀😀 : Écovia a levé 12 M€ jeudi, soit 35 % de plus, selon Castelmar."
+ORG_SELECTED = (
+    "[...document.querySelectorAll('.lsf-label_selected')].some(e => e.textContent.trim() === 'ORG')"
+)
+HIGHLIGHTS = "JSON.stringify([...document.querySelectorAll('.htx-highlight')].map(e => e.textContent))"
+SELECT_AND_RELEASE = """(() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node, last = null;
+  while ((node = walker.nextNode())) if (node.data.includes(%(word)s) && node.data.includes('Écovia')) last = node;
+  if (!last) return null;
+  const at = last.data.indexOf(%(word)s), range = document.createRange();
+  range.setStart(last, at);
+  range.setEnd(last, at + %(word)s.length);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  const selected = selection.toString();
+  last.parentElement.dispatchEvent(new MouseEvent('mouseup', {bubbles: true, cancelable: true}));
+  return selected;
+})()"""
+CLICK = """(() => {
+  const found = [...document.querySelectorAll(%(selector)s)].find(e => e.textContent.trim() === %(text)s);
+  if (found) found.click();
+  return !!found;
+})()"""
+
+
+def session_cookie(server: LiveServer) -> str:
+    import httpx
+
+    with httpx.Client(base_url=server.url, follow_redirects=False) as http:
+        http.get("/user/login/")
+        form = {
+            "email": server.username,
+            "password": server.password,
+            "csrfmiddlewaretoken": http.cookies["csrftoken"],
+        }
+        answer = http.post("/user/login/", data=form, headers={"Referer": f"{server.url}/user/login/"})
+        assert answer.status_code == 302, answer.text[:200]
+        return http.cookies["sessionid"]
+
+
+@pytest.fixture
+def browser(label_studio: LiveServer, tmp_path: Path):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing: `make browser` installs Debian's chromium")
+    chromium = Chromium(tmp_path / "profile")
+    try:
+        chromium.send("Network.enable", session=True)
+        host = label_studio.url.split("//", 1)[1].split(":")[0]
+        chromium.send("Network.setCookie", session=True, name="sessionid", value=session_cookie(label_studio),
+                      domain=host, path="/")  # fmt: skip
+        yield chromium
+    finally:
+        chromium.close()
+
+
+def test_predictions_and_hand_made_regions_use_python_offsets(
+    ls_env: LiveServer, browser: Chromium, tmp_path: Path
+):
+    article = Article("emoji-1", "Écovia", TEXT, "fr", text_hash(TEXT), "test", [(0, len(TEXT))])
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(json.dumps(article.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(app, ["labelstudio", "init", "--project", "browser"]).exit_code == 0
+    exported = runner.invoke(app, ["export", str(articles), "--project", "browser", "--rules"])
+    assert exported.exit_code == 0, exported.output
+    sdk = ls_env.sdk()
+    project = next(p for p in sdk.projects.list(title="browser") if p.title == "browser")
+    (task,) = sdk.tasks.list(project=project.id, fields="all")
+    sent = sorted(
+        region["value"]["text"] for region in task.predictions[0].result if region["from_name"] == "entities"
+    )
+    assert {"12 M€", "jeudi", "35 %"} <= set(sent)
+
+    browser.send("Page.navigate", session=True, url=f"{ls_env.url}/projects/{project.id}/data?task={task.id}")
+    # Every entity region must show exactly its own characters (the claim region around them shows the rest).
+    expected = json.dumps(sent)
+    found = browser.wait_for(
+        f"(() => {{ const shown = {HIGHLIGHTS}; return {expected}.every(t => JSON.parse(shown).includes(t)) && shown; }})()"
+    )
+    assert set(sent) <= set(json.loads(found)), found
+
+    (blank,) = sdk.projects.import_tasks(
+        id=project.id, request=[{"data": {"text": TEXT}}], return_task_ids=True
+    ).task_ids
+    browser.send("Page.navigate", session=True, url=f"{ls_env.url}/projects/{project.id}/data?task={blank}")
+    browser.wait_for(
+        "document.body.innerText.includes('Castelmar') && document.body.innerText.includes('ORG')"
+    )
+    # As an annotator does: pick the ORG label, select the word, release the mouse. The editor may still be
+    # wiring its handlers when the text first shows, so try again until the region appears.
+    for _ in range(10):
+        if not browser.evaluate(ORG_SELECTED):
+            browser.evaluate(CLICK % {"selector": json.dumps(".lsf-label__text"), "text": json.dumps("ORG")})
+        assert browser.evaluate(SELECT_AND_RELEASE % {"word": json.dumps("Castelmar")}) == "Castelmar"
+        try:
+            browser.wait_for(f"{HIGHLIGHTS}.includes('Castelmar')", timeout=3)
+            break
+        except TimeoutError:
+            continue
+    else:
+        pytest.fail("the editor never made a region from the selection")
+    browser.wait_for(CLICK % {"selector": json.dumps("button"), "text": json.dumps("Submit")})
+    saved = []
+    for _ in range(100):
+        saved = [a.result for a in sdk.annotations.list(id=blank) if a.result]
+        if saved:
+            break
+        time.sleep(0.2)
+    ((region,),) = saved
+    start = TEXT.index("Castelmar")
+    assert (region["value"]["start"], region["value"]["end"]) == (start, start + len("Castelmar"))
+    assert region["value"]["labels"] == ["ORG"]
