@@ -4,7 +4,7 @@
 
 Each corpus is imported with `toolkit.formats.import_corpus` (what `toolkit dataset import` runs) and read back
 with `toolkit.dataset.load_dataset` + `toolkit.train.task_data` (what `toolkit train` runs). Every model is
-fitted and scored in its own process (`--worker`): training seconds, the best of three timed predictions on
+fitted and scored in its own process (`--worker`): training seconds, the best of five timed predictions on
 the dev split (from token lists to tags, feature extraction included), peak RSS, and strict span scores from
 `toolkit.evaluate.span_metrics` (conlleval semantics) for all of them.
 

