@@ -106,6 +106,8 @@ def run(data_root: Path) -> dict[str, Any]:
 
 
 def markdown(results: dict[str, Any]) -> str:
+    if not results["checks"]:
+        return f"Skipped (absent): {', '.join(results['skipped'])}"
     rows = []
     for check in results["checks"]:
         seconds = [f"{s:.1f}" for s in check["seconds"]] + ["–"] * (3 - len(check["seconds"]))

@@ -136,6 +136,8 @@ def run(data_root: Path) -> dict[str, Any]:
 
 
 def markdown(results: dict[str, Any]) -> str:
+    if not results["setups"]:
+        return "Skipped: " + "; ".join(results["skipped"])
     rows = []
     for key, entry in results["setups"].items():
         for name, result in entry["models"].items():
