@@ -3,7 +3,8 @@
     python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,hedges,scaling,cli]
     python bench/run.py --render .cache/bench/results.json --results bench/RESULTS.md   # re-render, no run
 
-Corpora absent from --data are skipped and said so. The raw numbers go to .cache/bench/results.json too.
+Corpora absent from --data are skipped and said so. The raw numbers go to .cache/bench/results.json too (to
+results-printed.json when no --results is given).
 """
 
 from __future__ import annotations
@@ -205,7 +206,10 @@ def main() -> None:
     command = " ".join(["python", *[Path(sys.argv[0]).as_posix(), *sys.argv[1:]]])
     saved = {"machine": info, "seconds": seconds, "command": command, "results": results}
     WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "results.json").write_text(json.dumps(saved, indent=1))
+    # Only the run that writes RESULTS.md replaces the numbers `--render` reads; a trial run keeps its own file.
+    (WORK / ("results.json" if args.results else "results-printed.json")).write_text(
+        json.dumps(saved, indent=1)
+    )
     text = report(results, info, command, seconds)
     if args.results:
         write_results(args.results, text)
