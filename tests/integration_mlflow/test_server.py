@@ -121,19 +121,20 @@ def test_compare_lines_up_the_per_class_test_f1_of_two_shipped_runs(mlflow_serve
 
 def test_the_server_stops_with_its_children(tmp_path: Path, capsys):
     from toolkit.servers import mlflow as servers
+    from toolkit.servers._process import alive, descendants
 
     port = servers.free_port()
     try:
         assert servers.main(["start", "--root", str(tmp_path), "--port", str(port)]) == 0
         assert f"MLflow is running at http://127.0.0.1:{port}" in capsys.readouterr().out
         pid = json.loads((tmp_path / "server.pid").read_text())["pid"]
-        processes = [pid, *servers._descendants(pid)]
+        processes = [pid, *descendants(pid)]
         assert len(processes) >= 2  # mlflow server runs uvicorn as a child
         assert servers.main(["status", "--root", str(tmp_path)]) == 0
     finally:
         assert servers.main(["stop", "--root", str(tmp_path)]) == 0
     assert "MLflow stopped" in capsys.readouterr().out
     for process in processes:
-        assert not os.path.exists(f"/proc/{process}") or not servers._alive(process), process
+        assert not os.path.exists(f"/proc/{process}") or not alive(process), process
     assert not (tmp_path / "server.pid").exists()
     assert servers.main(["status", "--root", str(tmp_path)]) == 3

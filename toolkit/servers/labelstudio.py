@@ -18,7 +18,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
+from toolkit.servers._process import alive, free_port, port_busy, port_setting, read_pid_file
 
 __all__ = [
     "Credentials",
@@ -210,18 +210,6 @@ def _is_legacy_token(key: str) -> bool:
     return key.count(".") != 2 and 5 < len(key) <= 40
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _port_busy(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 def _get(url: str, headers: dict[str, str] | None = None, timeout: float = 2.0) -> int:
     request = urllib.request.Request(url, headers=headers or {})
     try:
@@ -233,31 +221,10 @@ def _get(url: str, headers: dict[str, str] | None = None, timeout: float = 2.0) 
         return 0
 
 
-def _read_pid_file(data_dir: Path) -> dict | None:
-    try:
-        record = json.loads((data_dir / PID_FILE).read_text())
-        return record if isinstance(record, dict) and isinstance(record.get("pid"), int) else None
-    except (OSError, ValueError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    """True while `pid` is a live Label Studio process (not a zombie, not a recycled pid)."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # reaps it if it is our own child that has exited
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    state = stat.rsplit(")", 1)[-1].split()[0]
-    return state not in {"Z", "X"} and b"label" in cmdline
-
-
 def server_status(data_dir: Path = DATA_DIR) -> Server | None:
     """The server recorded in `data_dir`'s PID file when it is alive and healthy, else None."""
-    record = _read_pid_file(data_dir)
-    if record is None or not _alive(record["pid"]):
+    record = read_pid_file(data_dir / PID_FILE)
+    if record is None or not alive(record["pid"], b"label"):
         return None
     port = int(record["port"])
     url = f"http://127.0.0.1:{port}"
@@ -285,7 +252,7 @@ def start_server(
     if running is not None:
         return running
     executable = _executable(venv)
-    if _port_busy(port):
+    if port_busy(port):
         # Label Studio would silently move to the next free port; refuse instead, so the URL we print is right.
         raise ToolkitError(
             f"port {port} on 127.0.0.1 is already in use; set LABEL_STUDIO_PORT to another port"
@@ -338,38 +305,30 @@ def start_server(
 def stop_server(data_dir: Path = DATA_DIR, timeout: float = 20.0) -> StopResult:
     """Stop the server recorded in `data_dir`'s PID file: SIGTERM to its process group, SIGKILL after `timeout`."""
     data_dir = Path(data_dir)
-    record = _read_pid_file(data_dir)
+    record = read_pid_file(data_dir / PID_FILE)
     if record is None:
         return StopResult(pid=None, was_running=False)
     pid = record["pid"]
-    if not _alive(pid):
+    if not alive(pid, b"label"):
         (data_dir / PID_FILE).unlink(missing_ok=True)
         return StopResult(pid=pid, was_running=False)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid, b"label") and time.monotonic() < deadline:
         time.sleep(0.1)
-    killed = _alive(pid)
+    killed = alive(pid, b"label")
     if killed:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        while _alive(pid):
+        while alive(pid, b"label"):
             time.sleep(0.1)
     (data_dir / PID_FILE).unlink(missing_ok=True)
     return StopResult(pid=pid, was_running=True, killed=killed)
 
 
 def _port_from_env(env_file: Path) -> int:
-    raw = (
-        os.environ.get("LABEL_STUDIO_PORT")
-        or _read_env_file(env_file).get("LABEL_STUDIO_PORT")
-        or DEFAULT_PORT
-    )
-    try:
-        return int(raw)
-    except ValueError:
-        raise ToolkitError(f"LABEL_STUDIO_PORT must be a port number, got {raw!r}") from None
+    return port_setting("LABEL_STUDIO_PORT", DEFAULT_PORT, _read_env_file(env_file).get("LABEL_STUDIO_PORT"))
 
 
 def main(argv: list[str] | None = None) -> int:

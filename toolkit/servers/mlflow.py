@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
+from toolkit.servers._process import (
+    alive,
+    descendants,
+    free_port,
+    port_busy,
+    port_setting,
+    read_pid_file,
+)
 
 __all__ = [
     "Server",
@@ -68,18 +75,6 @@ class StopResult:
     processes: int = 0
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _port_busy(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 def _healthy(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
@@ -88,59 +83,11 @@ def _healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _read_pid_file(root: Path) -> dict | None:
-    try:
-        record = json.loads((root / PID_FILE).read_text())
-        return record if isinstance(record, dict) and isinstance(record.get("pid"), int) else None
-    except (OSError, ValueError):
-        return None
-
-
-def _stat(pid: int) -> tuple[str, int] | None:
-    """(state, parent pid) of a process, from /proc; None when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
-    except OSError:
-        return None
-    return fields[0], int(fields[1])
-
-
-def _alive(pid: int) -> bool:
-    """True while `pid` runs (not a zombie); reaps it first when it is our own exited child."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-    stat = _stat(pid)
-    return stat is not None and stat[0] not in {"Z", "X"}
-
-
-def _is_mlflow(pid: int) -> bool:
-    try:
-        return b"mlflow" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every live process whose chain of parents leads to `pid`."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
-            parents[int(entry.name)] = stat[1]
-    found: list[int] = []
-    frontier = [pid]
-    while frontier:
-        parent = frontier.pop()
-        children = [child for child, ppid in parents.items() if ppid == parent]
-        found.extend(children)
-        frontier.extend(children)
-    return found
-
-
 def server_status(root: Path = ROOT) -> Server | None:
     """The server recorded in `root`'s PID file when it is alive and healthy, else None."""
     root = Path(root)
-    record = _read_pid_file(root)
-    if record is None or not (_alive(record["pid"]) and _is_mlflow(record["pid"])):
+    record = read_pid_file(root / PID_FILE)
+    if record is None or not (alive(record["pid"], b"mlflow")):
         return None
     port = int(record["port"])
     url = f"http://127.0.0.1:{port}"
@@ -175,7 +122,7 @@ def start_server(root: Path = ROOT, port: int = DEFAULT_PORT, *, timeout: float 
     running = server_status(root)
     if running is not None:
         return running
-    if _port_busy(port):
+    if port_busy(port):
         raise ToolkitError(
             f"port {port} on 127.0.0.1 is already in use; set MLFLOW_SERVER_PORT to another port"
         )
@@ -219,33 +166,29 @@ def _signal_all(pids: list[int], signum: int) -> None:
 def stop_server(root: Path = ROOT, timeout: float = 15.0) -> StopResult:
     """Stop the server in `root`'s PID file and all its descendants: SIGTERM, then SIGKILL after `timeout`."""
     root = Path(root)
-    record = _read_pid_file(root)
+    record = read_pid_file(root / PID_FILE)
     if record is None:
         return StopResult(pid=None, was_running=False)
     pid = record["pid"]
-    if not (_alive(pid) and _is_mlflow(pid)):
+    if not (alive(pid, b"mlflow")):
         (root / PID_FILE).unlink(missing_ok=True)
         return StopResult(pid=pid, was_running=False)
-    processes = [pid, *_descendants(pid)]
+    processes = [pid, *descendants(pid)]
     _signal_all(processes, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while any(_alive(p) for p in processes) and time.monotonic() < deadline:
+    while any(alive(p) for p in processes) and time.monotonic() < deadline:
         time.sleep(0.1)
-    killed = any(_alive(p) for p in processes)
+    killed = any(alive(p) for p in processes)
     if killed:
         _signal_all(processes, signal.SIGKILL)
-        while any(_alive(p) for p in processes):
+        while any(alive(p) for p in processes):
             time.sleep(0.05)
     (root / PID_FILE).unlink(missing_ok=True)
     return StopResult(pid=pid, was_running=True, killed=killed, processes=len(processes))
 
 
 def _port_from_env() -> int:
-    raw = os.environ.get("MLFLOW_SERVER_PORT") or DEFAULT_PORT
-    try:
-        return int(raw)
-    except ValueError:
-        raise ToolkitError(f"MLFLOW_SERVER_PORT must be a port number, got {raw!r}") from None
+    return port_setting("MLFLOW_SERVER_PORT", DEFAULT_PORT)
 
 
 def main(argv: list[str] | None = None) -> int:
