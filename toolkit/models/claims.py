@@ -10,9 +10,7 @@ regular-expression *strings* in the model, so a saved model needs neither the fi
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -25,57 +23,19 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from toolkit.cues import cue_pattern, read_lexicon
+
 __all__ = ["ClaimClassifier", "load_cues", "cue_pattern"]
 
 _CLASSIFIERS = ("logreg", "linear_svm")
-_LANGUAGE_KEYS_IGNORED = ("description",)
 
 
 def load_cues(path: str | Path | None = None) -> dict[str, list[str]]:
-    """Cue phrases per category from a cue TOML file (the packaged one when `path` is None), all languages merged."""
-    if path is None:
-        text = resources.files("toolkit").joinpath("data/cues.toml").read_text(encoding="utf-8")
-        where = "toolkit/data/cues.toml"
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ValueError(f"{path}: cannot read the cue lexicon ({exc})") from None
-        where = str(path)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{where}: not a valid TOML file ({exc})") from None
-    cues: dict[str, list[str]] = {}
-    for category, section in raw.items():
-        if not isinstance(section, dict):
-            continue
-        phrases = []
-        for language, values in section.items():
-            if language in _LANGUAGE_KEYS_IGNORED:
-                continue
-            if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-                raise ValueError(f"{where}: [{category}] {language} must be a list of non-empty strings")
-            phrases.extend(values)
-        if phrases:
-            cues[category] = sorted(set(phrases))
-    if not cues:
-        raise ValueError(f"{where}: defines no cue category (expected [hedge] en = [...] and the like)")
-    return cues
-
-
-def cue_pattern(phrases: Sequence[str]) -> str:
-    """One case-insensitive regular expression matching any of `phrases` on word boundaries.
-
-    A space matches any whitespace run, an apostrophe matches ' and ’, and a trailing * any word ending.
-    """
-    alternatives = []
-    # Longest first, so "en discussions" wins over "en" where both could match at one place.
-    for phrase in sorted(phrases, key=len, reverse=True):
-        stem, wildcard = (phrase[:-1], True) if phrase.endswith("*") else (phrase, False)
-        words = [re.sub("['’]", "['’]", re.escape(word)) for word in stem.lower().split()]
-        alternatives.append(r"\s+".join(words) + (r"\w*" if wildcard else ""))
-    return r"(?i)(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)"
+    """Cue phrases per category, all languages merged: a cue learned in one language transfers to the other."""
+    return {
+        category: sorted({phrase for phrases in by_language.values() for phrase in phrases})
+        for category, by_language in read_lexicon(path).items()
+    }
 
 
 def _as_texts(X: object) -> list[str]:

@@ -12,13 +12,13 @@ prediction score" is not misleading.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from toolkit.cues import cue_alternatives, read_lexicon
 from toolkit.errors import ToolkitError
 from toolkit.predict import ArticlePrediction, PredictedSpan
 
@@ -95,30 +95,16 @@ class Cues:
     source: Path
 
 
-def _alternatives(phrases: Sequence[str]) -> str:
-    """Whole words; a space matches any whitespace, ' matches ’, a trailing * any word ending (the same reading
-    of cues.toml as toolkit.models.claims.cue_pattern, which this avoids importing with scikit-learn)."""
-    alternatives = []
-    for phrase in sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True):
-        stem, wildcard = (phrase[:-1], True) if phrase.endswith("*") else (phrase, False)
-        words = [re.escape(word).replace("'", "['’]").replace("’", "['’]") for word in stem.lower().split()]
-        alternatives.append(r"\s+".join(words) + (r"\w*" if wildcard else ""))
-    return "|".join(alternatives)
-
-
 @lru_cache(maxsize=4)
 def load_cues(path: Path = CUE_FILE) -> Cues:
     """Cue phrases of cues.toml ([category] tables with `en` and `fr` lists), compiled per language."""
-    try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ToolkitError(f"{path}: cannot read the cue phrases ({exc})") from None
     phrases: dict[str, dict[str, list[str]]] = {}  # lang -> status -> phrases; "*" holds every language
-    for category, status in STATUS_OF_CUE.items():
-        for lang, values in (raw.get(category) or {}).items():
-            if isinstance(values, list) and values:
+    for category, by_language in read_lexicon(path).items():
+        status = STATUS_OF_CUE.get(category)
+        for lang, values in by_language.items():
+            if status is not None:
                 for key in (lang, "*"):
-                    phrases.setdefault(key, {}).setdefault(status, []).extend(str(value) for value in values)
+                    phrases.setdefault(key, {}).setdefault(status, []).extend(values)
     if not phrases:
         raise ToolkitError(f"{path}: no cue phrases for any of the categories {', '.join(STATUS_OF_CUE)}")
     order = tuple(STATUS_OF_CUE.values())
@@ -126,7 +112,9 @@ def load_cues(path: Path = CUE_FILE) -> Cues:
         lang: re.compile(
             r"(?<!\w)(?:"
             + "|".join(
-                f"(?P<{status}>{_alternatives(by_status[status])})" for status in order if status in by_status
+                f"(?P<{status}>{cue_alternatives(by_status[status])})"
+                for status in order
+                if status in by_status
             )
             + r")(?!\w)"
         )
