@@ -40,7 +40,7 @@ test-fast: setup ## Run the tests that need no server
 	$(BIN)/pytest -q -m "not integration"
 
 ui: setup ## Open the MLflow UI on http://127.0.0.1:5000 over the project's store
-	$(BIN)/mlflow ui --backend-store-uri "$(MLFLOW_TRACKING_URI)" --host 127.0.0.1 --port $${MLFLOW_UI_PORT:-5000}
+	$(BIN)/mlflow ui --backend-store-uri "$(MLFLOW_TRACKING_URI)" --host 127.0.0.1 --port $${MLFLOW_UI_PORT:-5000} --workers 1
 
 lint: setup ## Check the code with ruff
 	$(BIN)/ruff check toolkit tests bench
