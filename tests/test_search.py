@@ -197,3 +197,14 @@ def test_n_jobs_fits_candidates_in_parallel_with_the_same_results(tmp_path, smal
     assert one.best_params == two.best_params and len(one.candidates) == 2
     with pytest.raises(ToolkitError, match="--n-jobs must be a number of parallel jobs"):
         run_search(experiment, spec, X, y, groups, seed=3, n_jobs=0)
+
+
+def test_averaged_f1_scoring_works_on_binary_string_labels():
+    # A hedge detector (certain/uncertain) once failed: the scorer checked pos_label=1 against string classes.
+    from toolkit.models.claims import ClaimClassifier
+    from toolkit.search import _scorer
+
+    texts = ["It may rain.", "It rained.", "Talks could fail.", "Talks failed.", "Sales might rise.", "Sales rose."] * 2
+    labels = ["uncertain", "certain"] * 6
+    model = ClaimClassifier(min_df=1).fit(texts, labels)
+    assert 0.0 <= _scorer("macro_f1")(model, texts, labels) <= 1.0

@@ -158,7 +158,9 @@ def _scorer(scoring: str) -> Any:
         return make_scorer(_span_f1)
     if scoring == "accuracy":
         return "accuracy"
-    return make_scorer(f1_score, average=scoring.removesuffix("_f1"), zero_division=0)
+    # pos_label=None: averaged F1 has no positive class, and scikit-learn otherwise checks its default (1)
+    # against the classes of a binary classifier with string labels (certain/uncertain) and refuses.
+    return make_scorer(f1_score, average=scoring.removesuffix("_f1"), pos_label=None, zero_division=0)
 
 
 def folds(cv: int, seed: int) -> Any:
