@@ -23,9 +23,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.murmurhash import murmurhash3_32
 from sklearn.utils.validation import check_is_fitted
 
+from toolkit.models.crf import allowed_transitions, forward_backward, split_chain, viterbi
 from toolkit.spans import repair_bio
 
-__all__ = ["EntityTagger", "span_f1"]
+__all__ = ["EntityTagger"]
 
 _FEATURE_SETS = ("basic", "rich")
 # Per-type slots, in order. The `basic` set uses the first nine (close to sklearn-crfsuite's tutorial features).
@@ -152,94 +153,6 @@ def _as_sentences(X: object, name: str = "X") -> list[list[str]]:
     return sentences
 
 
-def _allowed_transitions(tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """BIO constraints: (start_allowed[T], allowed[T, T]); I-X may only follow B-X or I-X."""
-    start = np.array([not tag.startswith("I-") for tag in tags])
-    allowed = np.ones((len(tags), len(tags)), dtype=bool)
-    for j, tag in enumerate(tags):
-        if tag.startswith("I-"):
-            for i, previous in enumerate(tags):
-                allowed[i, j] = previous != "O" and previous[2:] == tag[2:]
-    return start, allowed
-
-
-def _viterbi(emissions: np.ndarray, trans: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Best tag paths (B, L) for equal-length sentences with emissions (B, L, T); -inf marks forbidden moves."""
-    n_batch, length, n_tags = emissions.shape
-    delta = start[None, :] + emissions[:, 0]
-    back = np.empty((n_batch, length, n_tags), dtype=np.int64)
-    for step in range(1, length):
-        scores = delta[:, :, None] + trans[None]
-        back[:, step] = scores.argmax(axis=1)
-        delta = scores.max(axis=1) + emissions[:, step]
-    paths = np.empty((n_batch, length), dtype=np.int64)
-    paths[:, -1] = (delta + end[None, :]).argmax(axis=1)
-    rows = np.arange(n_batch)
-    for step in range(length - 1, 0, -1):
-        paths[:, step - 1] = back[rows, step, paths[:, step]]
-    return paths
-
-
-def _forward_backward(
-    potentials: np.ndarray, exp_trans: np.ndarray, exp_start: np.ndarray, exp_end: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Tag marginals (B, L, T) and summed pair marginals (T, T) for equal-length sentences.
-
-    Works in probability space, rescaling every step, so only the emissions go through exp (the caller passes
-    them shifted per token); forbidden transitions are zeros in `exp_trans`.
-    """
-    n_batch, length, n_tags = potentials.shape
-    alpha = np.empty((n_batch, length, n_tags))
-    current = exp_start * potentials[:, 0]
-    alpha[:, 0] = current / current.sum(axis=1, keepdims=True)
-    for step in range(1, length):
-        current = (alpha[:, step - 1] @ exp_trans) * potentials[:, step]
-        alpha[:, step] = current / current.sum(axis=1, keepdims=True)
-    beta = np.empty((n_batch, length, n_tags))
-    beta[:, -1] = exp_end
-    for step in range(length - 2, -1, -1):
-        current = (potentials[:, step + 1] * beta[:, step + 1]) @ exp_trans.T
-        beta[:, step] = current / current.sum(axis=1, keepdims=True)
-    marginals = alpha * beta
-    marginals /= marginals.sum(axis=2, keepdims=True)
-    pairs = np.zeros((n_tags, n_tags))
-    if length > 1:
-        left = alpha[:, :-1].reshape(-1, n_tags)
-        right = (potentials[:, 1:] * beta[:, 1:]).reshape(-1, n_tags)
-        scale = np.einsum("ni,ij,nj->n", left, exp_trans, right)
-        pairs = np.einsum("ni,nj->ij", left / scale[:, None], right) * exp_trans
-    return marginals, pairs
-
-
-def _spans(tags: Sequence[str]) -> set[tuple[int, int, str]]:
-    """Entity spans (start, end, type) with conlleval semantics (an I- of a new type starts a span)."""
-    spans = set()
-    current = None
-    for index, tag in enumerate([*repair_bio(tags), "O"]):
-        if current and not (tag.startswith("I-") and tag[2:] == current[2]):
-            spans.add((current[0], index, current[2]))
-            current = None
-        if tag.startswith("B-"):
-            current = (index, index, tag[2:])
-    return spans
-
-
-def span_f1(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]]) -> float:
-    """Micro-averaged span F1 over exact (start, end, type) matches, as conlleval computes it."""
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"y_true has {len(y_true)} sentences, y_pred {len(y_pred)}")
-    correct = n_true = n_pred = 0
-    for true, pred in zip(y_true, y_pred, strict=True):
-        true_spans, pred_spans = _spans(true), _spans(pred)
-        correct += len(true_spans & pred_spans)
-        n_true += len(true_spans)
-        n_pred += len(pred_spans)
-    if not correct:
-        return 0.0
-    precision, recall = correct / n_pred, correct / n_true
-    return 2 * precision * recall / (precision + recall)
-
-
 def _vocabularies(sentences: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
     """Sorted hash codes of words seen in lower case and of words seen title-cased inside a sentence.
 
@@ -257,10 +170,13 @@ def _vocabularies(sentences: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.nd
     return np.unique(_hash_strings(sorted(lowercase))), np.unique(_hash_strings(sorted(titlecase)))
 
 
-def _contains(sorted_codes: np.ndarray, word: str) -> bool:
-    code = _hash(word)
-    at = int(np.searchsorted(sorted_codes, code))
-    return at < len(sorted_codes) and int(sorted_codes[at]) == code
+def _contains(sorted_codes: np.ndarray, words: Sequence[str]) -> np.ndarray:
+    """For each word, whether its hash code is in `sorted_codes` (one vectorised search for all of them)."""
+    codes = _hash_strings(words)
+    if not len(sorted_codes):
+        return np.zeros(len(codes), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+    return sorted_codes[at] == codes
 
 
 class EntityTagger(BaseEstimator):
@@ -334,7 +250,7 @@ class EntityTagger(BaseEstimator):
         # Every type gets both its B- and I- tag, so any span shape can be decoded whatever the data showed.
         types = sorted({label[2:] for label in labels if label != "O"})
         self.classes_ = np.array(["O", *[f"{p}-{t}" for t in types for p in ("B", "I")]], dtype=object)
-        self.allowed_start_, self.allowed_transitions_ = _allowed_transitions(list(self.classes_))
+        self.allowed_start_, self.allowed_transitions_ = allowed_transitions(list(self.classes_))
         self.lowercase_vocab_, self.titlecase_vocab_ = _vocabularies(sentences)
 
         class_index = {tag: i for i, tag in enumerate(self.classes_)}
@@ -359,7 +275,9 @@ class EntityTagger(BaseEstimator):
 
     def score(self, X: Sequence[Sequence[str]], y: Sequence[Sequence[str]]) -> float:
         """Span-level micro F1 (exact start, end and type; conlleval semantics)."""
-        return span_f1([list(tags) for tags in y], self.predict(X))
+        from toolkit.evaluate import span_metrics
+
+        return span_metrics([list(tags) for tags in y], self.predict(X))["span_f1"]
 
     # ---- parameters --------------------------------------------------------------------------------------
 
@@ -379,12 +297,12 @@ class EntityTagger(BaseEstimator):
 
     def _type_table(self, types: Sequence[str]) -> np.ndarray:
         """Hash codes (n_types, n_slots) of every slot of every word type."""
+        lowers = [word.lower() for word in types]
+        lowercase_known = _contains(self.lowercase_vocab_, lowers)
+        titlecase_known = _contains(self.titlecase_vocab_, [lower.title() for lower in lowers])
         strings: list[str] = []
-        for word in types:
-            lower = word.lower()
-            lowercase_known = _contains(self.lowercase_vocab_, lower)
-            titlecase_known = _contains(self.titlecase_vocab_, lower.title())
-            strings.extend(_type_strings(word, lowercase_known, titlecase_known))
+        for word, lower_seen, title_seen in zip(types, lowercase_known, titlecase_known, strict=True):
+            strings.extend(_type_strings(word, bool(lower_seen), bool(title_seen)))
         return _hash_strings(strings).reshape(len(types), len(_SLOTS))
 
     def _features(self, batch: _Batch) -> np.ndarray:
@@ -476,9 +394,9 @@ class EntityTagger(BaseEstimator):
                 shape, columns, matrix, truth, chain_counts = steps[step]
                 local_weights = weights[columns]
                 emissions = np.asarray(matrix @ local_weights).reshape(*shape, n_tags)
-                trans, start, end = _split_chain(chain, n_tags)
+                trans, start, end = split_chain(chain, n_tags)
                 potentials = np.exp(emissions - emissions.max(axis=2, keepdims=True))
-                marginals, pairs = _forward_backward(
+                marginals, pairs = forward_backward(
                     potentials, np.exp(trans) * allowed, np.exp(start) * allowed_start, np.exp(end)
                 )
                 # The penalty is spread over the pass in proportion to the tokens each step sees.
@@ -497,7 +415,7 @@ class EntityTagger(BaseEstimator):
         self.feature_rows_ = np.full(self.n_features, len(used), dtype=np.int32)
         self.feature_rows_[used] = np.arange(len(used), dtype=np.int32)
         self.coef_ = np.vstack([weights, np.zeros((1, n_tags))]).astype(np.float32)
-        self.transition_, self.start_, self.end_ = (part.copy() for part in _split_chain(chain, n_tags))
+        self.transition_, self.start_, self.end_ = (part.copy() for part in split_chain(chain, n_tags))
 
     # ---- decoding ----------------------------------------------------------------------------------------
 
@@ -512,17 +430,11 @@ class EntityTagger(BaseEstimator):
         exp_trans, exp_start, exp_end = np.exp(trans), np.exp(start), np.exp(self.end_)
         for index in batch.by_length(_DECODE_CHUNK):
             emissions = self.coef_[rows[index]].sum(axis=2, dtype=np.float64)
-            paths = _viterbi(emissions, trans, start, self.end_)
+            paths = viterbi(emissions, trans, start, self.end_)
             tags[index] = paths
             if with_scores:
                 potentials = np.exp(emissions - emissions.max(axis=2, keepdims=True))
-                marginals, _ = _forward_backward(potentials, exp_trans, exp_start, exp_end)
+                marginals, _ = forward_backward(potentials, exp_trans, exp_start, exp_end)
                 chosen = np.take_along_axis(marginals, paths[:, :, None], axis=2)[:, :, 0]
                 confidence[index] = np.clip(chosen, np.finfo(float).tiny, 1.0)
         return batch, tags, confidence
-
-
-def _split_chain(chain: np.ndarray, n_tags: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(transitions (T, T), start (T), end (T)) views of the chain weight vector."""
-    square = n_tags * n_tags
-    return chain[:square].reshape(n_tags, n_tags), chain[square : square + n_tags], chain[square + n_tags :]
