@@ -204,7 +204,14 @@ def test_averaged_f1_scoring_works_on_binary_string_labels():
     from toolkit.models.claims import ClaimClassifier
     from toolkit.search import _scorer
 
-    texts = ["It may rain.", "It rained.", "Talks could fail.", "Talks failed.", "Sales might rise.", "Sales rose."] * 2
+    texts = [
+        "It may rain.",
+        "It rained.",
+        "Talks could fail.",
+        "Talks failed.",
+        "Sales might rise.",
+        "Sales rose.",
+    ] * 2
     labels = ["uncertain", "certain"] * 6
     model = ClaimClassifier(min_df=1).fit(texts, labels)
     assert 0.0 <= _scorer("macro_f1")(model, texts, labels) <= 1.0
