@@ -110,3 +110,41 @@ def test_non_utf8_and_empty_exports(tmp_path):
     for path, message in ((bad, "not valid UTF-8"), (empty, "file is empty")):
         result = runner.invoke(app, ["dataset", "build", str(path), "--output", str(tmp_path / "out")])
         assert result.exit_code == 1 and f"error: {path}" in result.output and message in result.output
+
+
+def test_output_that_is_not_a_dataset_is_never_replaced(small_export, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "notes.txt").write_text("keep me")
+    result = runner.invoke(app, ["dataset", "build", str(small_export), "--output", str(notes)])
+    assert result.exit_code == 1 and "not a toolkit dataset" in result.output
+    assert (notes / "notes.txt").read_text() == "keep me"
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("keep me too")
+    result = runner.invoke(app, ["dataset", "build", str(small_export), "--output", str(a_file)])
+    assert result.exit_code == 1 and "is a file" in result.output and a_file.read_text() == "keep me too"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert runner.invoke(app, ["dataset", "build", str(small_export), "--output", str(empty)]).exit_code == 0
+
+
+def test_an_article_reexported_as_a_new_task_uses_its_newest_annotation(tmp_path):
+    # Its text changed, so `toolkit export` made a second task for the same article id; the later work wins.
+    tasks = make_export([("a", "en", EN[0]), ("b", "en", EN[1])])
+    newer = make_export([("a", "en", EN[2])])[0]
+    newer["id"] = 3
+    newer["annotations"][0].update(id=3, task=3, updated_at="2027-01-01T00:00:00.000000Z")
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([newer, *tasks]))  # the newer task first: file order must not decide
+    result = build_dataset([path], tmp_path / "data", validation_fraction=0, test_fraction=0)
+    claims, _ = load_dataset(tmp_path / "data", "claims")
+    texts = [row["text"] for row in claims["train"] if row["article_id"] == "a"]
+    assert texts[0] == "The deal is a bold bet for Jane Doe." and result.duplicate_annotations == 1
+
+
+@pytest.mark.parametrize(("validation", "test"), [("0.5", "0.5"), ("0.45", "0.45")])
+def test_shares_that_leave_no_training_article_are_refused(small_export, tmp_path, validation, test):
+    output = tmp_path / "data"
+    command = ["dataset", "build", str(small_export), "-o", str(output), "--validation", validation, "--test", test]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1 and "for training" in result.output and not output.exists()

@@ -172,6 +172,10 @@ def test_promote_sets_the_alias_that_predict_uses(trained, tmp_path, monkeypatch
     back = invoke("runs", "promote", first.run_id, uri=uri)
     assert "already registered as toolkit-claims v1; @champion → v1 (was v2)" in back.output
     assert len(client.search_model_versions("name = 'toolkit-claims'")) == 2
+    from toolkit.track import model_version_label
+
+    assert model_version_label("models:/toolkit-claims/latest") == "toolkit-claims v2"  # not "vlatest"
+    assert model_version_label("models:/toolkit-claims/1") == "toolkit-claims v1"
     challenger = invoke("runs", "promote", second.run_id, "--alias", "challenger", uri=uri)
     assert "already registered as toolkit-claims v2; @challenger → v2" in challenger.output
     aliases = client.get_registered_model("toolkit-claims").aliases

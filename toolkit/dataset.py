@@ -93,6 +93,11 @@ def split_groups(
     Each language is shuffled and cut separately so that French and English both appear in every split.
     """
     validation_fraction, test_fraction = fractions
+    if min(fractions) < 0 or validation_fraction + test_fraction >= 1:
+        raise ToolkitError(
+            f"validation {validation_fraction} + test {test_fraction} leave no article for training; "
+            "their sum must be below 1"
+        )
     assignment = {}
     by_language: dict[str, list[str]] = defaultdict(list)
     for group in sorted(set(groups)):
@@ -220,6 +225,16 @@ def _label_counts(task: str, rows: list[dict]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def _check_replaceable(output: Path) -> None:
+    """Only an empty folder or an earlier toolkit dataset may be replaced: never a user's other files."""
+    if not output.exists():
+        return
+    if not output.is_dir():
+        raise ToolkitError(f"{output}: is a file, not a dataset folder; choose another --output")
+    if any(output.iterdir()) and not (output / MANIFEST).is_file():
+        raise ToolkitError(f"{output}: not a toolkit dataset (no {MANIFEST}) and not empty; refusing to replace it")
+
+
 def write_dataset(
     output: Path,
     tables: dict[str, dict[str, list[dict]]],
@@ -241,6 +256,7 @@ def write_dataset(
 
     disable_progress_bars()
     output = Path(output)
+    _check_replaceable(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(
         content_hash=content_hash(tables, label_names),
@@ -294,23 +310,21 @@ def build_dataset(
     """Build the claims and entities datasets from Label Studio exports (default: latest snapshot per project).
 
     Every span is checked (offsets, text, label) and a bad one stops the build with one line naming the
-    export and task. Cancelled and empty annotations are dropped and counted. A task annotated by several
-    people contributes the annotation `choose_annotation` picks; an article found in several exports is
-    taken from the last export given.
+    export and task. Cancelled and empty annotations are dropped and counted. An article can have several
+    annotations: several people on one task, a new task after its text changed, or several exports. The one
+    `choose_annotation` picks goes in (a reviewer's ground truth, else the most recent), with its own text;
+    the others are counted as not chosen.
     """
     schema = load_schema(schema_path)
     exports = list(exports) or latest_snapshots()
     report = ExportReport()
-    by_article: dict[str, list[TaskAnnotation]] = {}
+    by_article: dict[str, list[TaskAnnotation]] = defaultdict(list)
     sources = []
     for path in exports:
         result = read_export(path, schema, strict=True)
         report.add(result.report)
-        per_task: dict[int, list[TaskAnnotation]] = defaultdict(list)
         for annotation in result.annotations:
-            per_task[annotation.task_id].append(annotation)
-        for task_annotations in per_task.values():
-            by_article[task_annotations[0].article_id] = task_annotations
+            by_article[annotation.article_id].append(annotation)
         sources.append({"path": str(path), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()})
     if not by_article:
         raise ToolkitError(
@@ -319,13 +333,18 @@ def build_dataset(
     chosen = {
         article_id: choose_annotation(annotations) for article_id, annotations in sorted(by_article.items())
     }
-    duplicates = sum(len(task_annotations) - 1 for task_annotations in by_article.values())
+    duplicates = sum(len(annotations) - 1 for annotations in by_article.values())
     assignment = split_groups(
         list(chosen),
         {a: annotation.lang for a, annotation in chosen.items()},
         seed,
         (validation_fraction, test_fraction),
     )
+    if "train" not in assignment.values():
+        raise ToolkitError(
+            f"{len(chosen)} annotated articles leave none for training at validation {validation_fraction} "
+            f"and test {test_fraction}; lower them or annotate more articles"
+        )
     tables: dict[str, dict[str, list[dict]]] = {
         "claims": {s: [] for s in SPLITS},
         "entities": {s: [] for s in SPLITS},

@@ -79,6 +79,8 @@ def write_text_atomic(path: str | Path, text: str, *, overwrite: bool = True) ->
     name exists), which is what append-only snapshots need.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ToolkitError(f"{path}: is a directory, expected a file name to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -168,6 +168,15 @@ def model_version_label(model_uri: str) -> str:
                 version = client.get_model_version_by_alias(name, alias)
                 return f"{name} v{version.version}"
             name, _, version = reference.partition("/")
+            if version == "latest":
+                # "latest" moves: name the version it means now, or `export` would take a later model's
+                # predictions for ones it already sent.
+                newest = client.search_model_versions(
+                    f"name = '{name}'", order_by=["version_number DESC"], max_results=1
+                )
+                if not newest:
+                    raise ToolkitError(f"{model_uri}: registered model {name!r} has no version")
+                version = newest[0].version
             return f"{name} v{version}" if version else name
     except mlflow.exceptions.MlflowException as exc:
         raise ToolkitError(f"{model_uri}: {str(exc).splitlines()[0]}") from None
