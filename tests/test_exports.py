@@ -80,3 +80,18 @@ def test_a_selection_dragged_over_a_space_is_trimmed():
     result = parse_export(tasks, SCHEMA, "export.json")
     assert result.report.whitespace_trimmed == 1
     assert [r.text for r in result.annotations[0].regions if r.label == "ORG"] == ["Acme Corp"]
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "message"),
+    [
+        (lambda task: task.update(id="seven"), "task id must be an integer"),
+        (lambda task: task.update(annotations=["not an object"]), "annotation is not a JSON object"),
+        (lambda task: task.update(annotations={"id": 1}), "`annotations` must be a list"),
+    ],
+)
+def test_malformed_tasks_are_one_line(corrupt, message):
+    tasks = make_export([("a", "en", EN[0])])
+    corrupt(tasks[0])
+    with pytest.raises(ToolkitError, match=message):
+        parse_export(tasks, SCHEMA, "export.json")

@@ -160,17 +160,25 @@ def parse_export(tasks: Any, schema: Schema, source: str | Path, *, strict: bool
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise ToolkitError(f"{where(source, task=index)}: not a Label Studio task (no `data` object)")
         task_id = task.get("id", index)
+        if not isinstance(task_id, int) or isinstance(task_id, bool):
+            raise ToolkitError(f"{where(source, task=index)}: task id must be an integer, got {task_id!r}")
         text = task["data"].get("text")
         if not isinstance(text, str):
             raise ToolkitError(f"{where(source, task=task_id)}: task data has no `text` string")
         annotations = task.get("annotations") or []
         kept_before = len(kept)
+        if not isinstance(annotations, list):
+            raise ToolkitError(f"{where(source, task=task_id)}: `annotations` must be a list")
         for annotation in annotations:
+            if not isinstance(annotation, dict):
+                raise ToolkitError(f"{where(source, task=task_id)}: an annotation is not a JSON object")
             report.annotations += 1
             if annotation.get("was_cancelled"):
                 report.cancelled += 1
                 continue
             place = f"{where(source, task=task_id)} annotation {annotation.get('id')}"
+            if not isinstance(annotation.get("id", 0), int):
+                raise ToolkitError(f"{place}: annotation id must be an integer")
             results = annotation.get("result") or []
             regions = [
                 region
@@ -184,8 +192,8 @@ def parse_export(tasks: Any, schema: Schema, source: str | Path, *, strict: bool
             sentences = data.get("sentences")
             kept.append(
                 TaskAnnotation(
-                    task_id=int(task_id),
-                    annotation_id=int(annotation.get("id") or 0),
+                    task_id=task_id,
+                    annotation_id=annotation.get("id") or 0,
                     article_id=str(data.get("article_id") or f"task-{task_id}"),
                     text=text,
                     lang=str(data.get("lang") or ""),

@@ -76,8 +76,11 @@ def _client(tracking_uri: str | None) -> Any:
 
     from toolkit import track
 
-    track.use_tracking(tracking_uri)
-    return MlflowClient()
+    uri = track.use_tracking(tracking_uri)
+    try:
+        return MlflowClient()
+    except Exception as exc:  # MLflow raises several types for an unusable store; all mean the same here
+        raise ToolkitError(f"MLflow tracking at {uri}: {str(exc).splitlines()[0]}") from None
 
 
 def _first_line(exc: Exception) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from toolkit.errors import ToolkitError
+from toolkit.io import read_text
 
 __all__ = [
     "DEFAULT_SCHEMA",
@@ -100,12 +101,10 @@ def _group(raw: dict, key: str, path: Path) -> LabelGroup:
 def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
     """Read and check the label schema; raise ToolkitError with the file named when it is unusable."""
     path = Path(path)
+    text = read_text(path)
     try:
-        content = path.read_bytes()
-        raw = tomllib.loads(content.decode("utf-8"))
-    except FileNotFoundError:
-        raise ToolkitError(f"{path}: schema file not found") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ToolkitError(f"{path}: not a valid TOML file ({exc})") from None
     entities = _group(raw, "entities", path)
     claims = _group(raw, "claims", path)
@@ -122,7 +121,7 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
         entities=entities,
         claims=claims,
         guidelines=str(raw.get("guidelines", "annotations/GUIDELINES.md")),
-        digest=hashlib.sha256(content).hexdigest(),
+        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
 
 

@@ -51,6 +51,12 @@ def use_tracking(uri: str | None = None) -> str:
     import mlflow
 
     resolved = resolve_tracking_uri(uri)
+    if "://" not in resolved or resolved.startswith("file:"):
+        # MLflow 3 refuses its file store by default, with a page of explanation; say it in one line.
+        raise ToolkitError(
+            f"tracking URI {resolved!r} is a folder (MLflow's retired file store): use sqlite:///PATH/mlflow.db "
+            "or the http:// address of an MLflow server"
+        )
     if resolved.startswith("sqlite:///"):
         Path(resolved.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(resolved)

@@ -75,11 +75,13 @@ def train(
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    from toolkit import track
     from toolkit.dataset import load_dataset
     from toolkit.search import parse_search, run_search
 
     experiment = load_experiment(experiment_path)
     spec = parse_search(experiment)
+    track.use_tracking(tracking_uri)  # an unusable store fails now, not after minutes of fitting
     data_path = Path(data_dir or experiment.data_path or DEFAULT_DATA)
     dataset, manifest = load_dataset(data_path, experiment.task)
     if "train" not in dataset:

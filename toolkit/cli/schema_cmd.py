@@ -26,14 +26,14 @@ def config(
 ) -> None:
     """Generate the Label Studio labelling config from the label schema."""
     from toolkit.errors import ToolkitError
-    from toolkit.io import write_text_atomic
+    from toolkit.io import read_text, write_text_atomic
     from toolkit.schema import labeling_config, load_schema
 
     xml = labeling_config(load_schema(schema))
     if str(output) == "-":
         typer.echo(xml, nl=False)
     elif check:
-        current = output.read_text(encoding="utf-8") if output.exists() else ""
+        current = read_text(output) if output.exists() else ""
         if current != xml:
             raise ToolkitError(f"{output} is out of date with {schema}: run `toolkit schema config`")
         typer.echo(f"{output} matches {schema}")
