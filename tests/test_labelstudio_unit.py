@@ -399,3 +399,13 @@ def test_server_refuses_a_busy_port_and_stop_without_server(tmp_path: Path) -> N
     assert not stop_server(tmp_path / "data").was_running
     with pytest.raises(ToolkitError, match="Label Studio is not installed"):
         start_server(tmp_path / "data", port, venv=tmp_path / "nowhere")
+
+
+def test_a_key_straddling_the_cut_of_an_error_message_is_still_hidden():
+    fake = FakeLabelStudio()
+    client = client_for(fake)
+    key = fake.api_key
+    for padding in range(150, 260, 7):  # put the key across the 200- and 300-character cuts
+        error = RuntimeError("x" * padding + key + " tail")
+        described = client.describe(error, "testing")
+        assert key not in described and key[:6] not in described, padding

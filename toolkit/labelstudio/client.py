@@ -120,15 +120,27 @@ class Client:
         elif isinstance(error, ApiError) and error.status_code in (401, 403):
             message = (
                 f"Label Studio at {self.url} refused the API key ({error.status_code}, {what}): "
-                f"check LABEL_STUDIO_API_KEY ({server_reason(error.body)})"
+                f"check LABEL_STUDIO_API_KEY ({server_reason(self._masked(error.body))})"
             )
         elif isinstance(error, ApiError):
-            message = f"Label Studio at {self.url} answered {error.status_code} ({what}): {server_reason(error.body)}"
+            message = f"Label Studio at {self.url} answered {error.status_code} ({what}): {server_reason(self._masked(error.body))}"
         elif isinstance(error, httpx.HTTPError):
             message = f"Label Studio at {self.url} failed ({what}): {type(error).__name__}"
         else:
-            message = f"Label Studio client error ({what}): {type(error).__name__}: {str(error)[:200]}"
-        return message.replace(self.settings.api_key, "***").replace("\n", " ")
+            message = f"Label Studio client error ({what}): {type(error).__name__}: {self._masked(str(error))[:200]}"
+        return self._masked(message).replace("\n", " ")
+
+    def _masked(self, value: Any) -> Any:
+        """`value` with the API key replaced, inside strings, lists and dicts: done before any text is cut, so a
+        key that straddles a cut can never leave its first part behind."""
+        key = self.settings.api_key
+        if isinstance(value, str):
+            return value.replace(key, "***") if key else value
+        if isinstance(value, dict):
+            return {name: self._masked(item) for name, item in value.items()}
+        if isinstance(value, list):
+            return [self._masked(item) for item in value]
+        return value
 
     @staticmethod
     def retryable(error: BaseException) -> bool:
