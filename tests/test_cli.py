@@ -64,3 +64,17 @@ def test_train_on_a_missing_dataset_is_one_line(tmp_path):
     assert (
         result.exit_code == 1 and "not a toolkit dataset" in result.output and result.output.count("\n") == 1
     )
+
+
+def test_usage_errors_are_one_line_too(tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(app, ["train", str(tmp_path / "nothere.toml")])
+    assert missing.exit_code == 2
+    assert missing.output.startswith(
+        f"error: Invalid value for 'experiment': file '{tmp_path / 'nothere.toml'}' does not exist. (see `"
+    )
+    assert missing.output.endswith(" train --help`)\n") and missing.output.count("\n") == 1
+    typo = runner.invoke(
+        app, ["labelstudio", "init", "--project", "x", "--guidelines", str(tmp_path / "typo.md")]
+    )
+    assert typo.exit_code == 2 and typo.output.count("\n") == 1 and "typo.md' does not exist" in typo.output

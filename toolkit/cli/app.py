@@ -21,6 +21,11 @@ class _ToolkitGroup(TyperGroup):
         except ToolkitError as error:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(1) from None
+        except typer.TyperException as error:
+            # A missing file or a bad option value is bad input too: one line, like every other error.
+            context = getattr(error, "ctx", None) or ctx
+            typer.echo(f"error: {error.format_message()} (see `{context.command_path} --help`)", err=True)
+            raise typer.Exit(error.exit_code) from None
 
 
 app = typer.Typer(
