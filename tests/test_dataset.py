@@ -145,6 +145,34 @@ def test_an_article_reexported_as_a_new_task_uses_its_newest_annotation(tmp_path
 @pytest.mark.parametrize(("validation", "test"), [("0.5", "0.5"), ("0.45", "0.45")])
 def test_shares_that_leave_no_training_article_are_refused(small_export, tmp_path, validation, test):
     output = tmp_path / "data"
-    command = ["dataset", "build", str(small_export), "-o", str(output), "--validation", validation, "--test", test]
+    command = [
+        "dataset",
+        "build",
+        str(small_export),
+        "-o",
+        str(output),
+        "--validation",
+        validation,
+        "--test",
+        test,
+    ]
     result = runner.invoke(app, command)
     assert result.exit_code == 1 and "for training" in result.output and not output.exists()
+
+
+def test_the_default_exports_are_the_latest_snapshot_of_each_project(small_export, tmp_path):
+    from toolkit.dataset import latest_snapshots
+
+    for project, names in {
+        "a": ["2026-01-01T000000Z.json", "2026-02-01T000000Z.json"],
+        "b": ["2026-01-05T000000Z.json"],
+    }.items():
+        (tmp_path / project).mkdir()
+        for name in names:
+            (tmp_path / project / name).write_text(small_export.read_text())
+    # An export downloaded from the UI and dropped into the folder is not a snapshot, whatever its name sorts as.
+    (tmp_path / "a" / "project-1-at-2026-03-01.json").write_text("[]")
+    assert [p.relative_to(tmp_path).as_posix() for p in latest_snapshots(tmp_path)] == [
+        "a/2026-02-01T000000Z.json",
+        "b/2026-01-05T000000Z.json",
+    ]

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.exports import ExportReport, TaskAnnotation, choose_annotation, read_export
+from toolkit.exports import ExportReport, TaskAnnotation, choose_annotation, latest_snapshot, read_export
+from toolkit.ingest.sentences import sentence_offsets
 from toolkit.schema import DEFAULT_SCHEMA, Schema, load_schema
 from toolkit.spans import Span, spans_to_bio, tokenize_with_boundaries
 
@@ -73,11 +74,7 @@ def latest_snapshots(root: Path = DEFAULT_EXPORTS) -> list[Path]:
     """The newest export of each project folder under `root` (snapshot names sort by time)."""
     if not root.is_dir():
         raise ToolkitError(f"{root}: no exports folder; pass export files or run `toolkit pull` first")
-    latest = [
-        max(files)
-        for folder in sorted(root.iterdir())
-        if folder.is_dir() and (files := list(folder.glob("*.json")))
-    ]
+    latest = [snapshot for folder in sorted(root.iterdir()) if (snapshot := latest_snapshot(folder))]
     if not latest:
         raise ToolkitError(
             f"{root}: no export snapshots found; pass export files or run `toolkit pull` first"
@@ -114,14 +111,6 @@ def split_groups(
     return assignment
 
 
-def _sentences(annotation: TaskAnnotation) -> list[tuple[int, int]]:
-    if annotation.sentences:
-        return [(int(start), int(end)) for start, end in annotation.sentences]
-    from toolkit.ingest import split_sentences
-
-    return split_sentences(annotation.text, annotation.lang or "en")
-
-
 def _claim_label(start: int, end: int, claims: list[Span], none_label: str) -> str:
     """The status of the claim that covers most of the sentence; NONE when no claim touches it."""
     best, best_overlap = none_label, 0
@@ -136,7 +125,9 @@ def _rows(annotation: TaskAnnotation, schema: Schema, counters: Counter) -> tupl
     claims = [Span(r.start, r.end, r.label) for r in annotation.regions_of(schema.claims.name)]
     entities = [Span(r.start, r.end, r.label) for r in annotation.regions_of(schema.entities.name)]
     claim_rows, entity_rows = [], []
-    for index, (start, end) in enumerate(_sentences(annotation)):
+    for index, (start, end) in enumerate(
+        sentence_offsets(annotation.text, annotation.lang, annotation.sentences)
+    ):
         sentence = annotation.text[start:end]
         row_id = f"{annotation.article_id}:{index}"
         common = {
@@ -232,7 +223,9 @@ def _check_replaceable(output: Path) -> None:
     if not output.is_dir():
         raise ToolkitError(f"{output}: is a file, not a dataset folder; choose another --output")
     if any(output.iterdir()) and not (output / MANIFEST).is_file():
-        raise ToolkitError(f"{output}: not a toolkit dataset (no {MANIFEST}) and not empty; refusing to replace it")
+        raise ToolkitError(
+            f"{output}: not a toolkit dataset (no {MANIFEST}) and not empty; refusing to replace it"
+        )
 
 
 def write_dataset(

@@ -7,6 +7,7 @@ annotated by several people: all are counted here, so `pull` and `dataset build`
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from toolkit.schema import TEXT_NAME, Schema
 from toolkit.spans import check_span, from_utf16
 
 __all__ = [
+    "SNAPSHOT_FORMAT",
+    "latest_snapshot",
     "Region",
     "TaskAnnotation",
     "ExportReport",
@@ -26,6 +29,19 @@ __all__ = [
     "read_export",
     "choose_annotation",
 ]
+
+
+# Snapshots written by `toolkit pull` are named by their UTC time, so the newest sorts last.
+SNAPSHOT_FORMAT = "%Y-%m-%dT%H%M%SZ.json"
+_SNAPSHOT_NAME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{6}Z\.json")
+
+
+def latest_snapshot(folder: Path) -> Path | None:
+    """The newest snapshot in a project's folder, or None; other JSON files there (a UI export) are not snapshots."""
+    if not folder.is_dir():
+        return None
+    snapshots = [path for path in folder.iterdir() if _SNAPSHOT_NAME.fullmatch(path.name)]
+    return max(snapshots) if snapshots else None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
+from toolkit.ingest.sentences import sentence_offsets
 from toolkit.schema import NONE_LABEL
 from toolkit.spans import bio_to_spans, tokenize
 
@@ -84,19 +85,13 @@ def load_model(model_uri: str) -> LoadedModel:
     return LoadedModel(uri=model_uri, task=task, model=model, version=track.model_version_label(model_uri))
 
 
-def _sentences(article: Any) -> list[tuple[int, int]]:
-    if article.sentences:
-        return [(int(start), int(end)) for start, end in article.sentences]
-    from toolkit.ingest import split_sentences
-
-    return split_sentences(article.text, article.lang)
-
-
 def _claim_spans(loaded: LoadedModel, articles: Sequence[Any]) -> list[list[PredictedSpan]]:
     import numpy as np
 
     places = [
-        (index, start, end) for index, article in enumerate(articles) for start, end in _sentences(article)
+        (index, start, end)
+        for index, article in enumerate(articles)
+        for start, end in sentence_offsets(article.text, article.lang, article.sentences)
     ]
     spans: list[list[PredictedSpan]] = [[] for _ in articles]
     if not places:
@@ -117,7 +112,7 @@ def _claim_spans(loaded: LoadedModel, articles: Sequence[Any]) -> list[list[Pred
 def _entity_spans(loaded: LoadedModel, articles: Sequence[Any]) -> list[list[PredictedSpan]]:
     places, token_lists = [], []
     for index, article in enumerate(articles):
-        for start, end in _sentences(article):
+        for start, end in sentence_offsets(article.text, article.lang, article.sentences):
             tokens = [(token, start + s, start + e) for token, s, e in tokenize(article.text[start:end])]
             if tokens:
                 places.append((index, tokens))

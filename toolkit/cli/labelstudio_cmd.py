@@ -24,7 +24,9 @@ def init_command(
     ] = Path("annotations/schema.toml"),
     guidelines: Annotated[
         Path | None,
-        typer.Option(help="Annotator guidelines (Markdown); default: the schema's.", exists=True, dir_okay=False),
+        typer.Option(
+            help="Annotator guidelines (Markdown); default: the schema's.", exists=True, dir_okay=False
+        ),
     ] = None,
 ) -> None:
     """Create the project from the schema's labelling config and the guidelines, or update it (refusing a

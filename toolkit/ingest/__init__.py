@@ -11,7 +11,7 @@ from toolkit.ingest.articles import KEYS, Article, read_articles, text_hash, wri
 from toolkit.ingest.language import LANGUAGES, detect_language
 from toolkit.ingest.pipeline import IngestResult, ingest
 from toolkit.ingest.readers import RawArticle, read_input
-from toolkit.ingest.sentences import split_sentences
+from toolkit.ingest.sentences import sentence_offsets, split_sentences
 from toolkit.ingest.text import Cleaned, Rule, clean_lines, load_rules, normalize
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "normalize",
     "read_articles",
     "read_input",
+    "sentence_offsets",
     "split_sentences",
     "text_hash",
     "write_articles",

@@ -144,8 +144,8 @@ def is_saved_dataset(path: Path) -> bool:
 
 def _read_saved_dataset(path: Path) -> Iterator[RawArticle]:
     # Reading from disk needs no hub, and a lookup on an offline machine costs a long timeout.
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["HF_DATASETS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     import datasets
 
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 __all__ = ["split_sentences"]
 
@@ -119,3 +120,12 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
                 sentences.append((offset + first, offset + first + len(stripped)))
         offset += len(line) + 1
     return sentences
+
+
+def sentence_offsets(
+    text: str, lang: str | None, known: Sequence[Sequence[int]] | None = None
+) -> list[tuple[int, int]]:
+    """The sentences an article or task already carries (ingest wrote them), else `split_sentences`."""
+    if known:
+        return [(int(start), int(end)) for start, end in known]
+    return split_sentences(text, lang or "en")

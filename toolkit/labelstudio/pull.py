@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.exports import ExportReport, parse_export
+from toolkit.exports import SNAPSHOT_FORMAT, ExportReport, latest_snapshot, parse_export
 from toolkit.labelstudio.client import Client, connect
 from toolkit.schema import DEFAULT_SCHEMA, load_schema
 
@@ -46,14 +46,6 @@ class PullResult:
 def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug or "project"
-
-
-def latest_snapshot(folder: Path) -> Path | None:
-    """The newest snapshot in `folder` (names are UTC times, so the largest name), or None."""
-    files = (
-        [path for path in folder.glob("*.json") if not path.name.startswith(".")] if folder.is_dir() else []
-    )
-    return max(files) if files else None
 
 
 def _canonical(value: Any) -> Any:
@@ -168,7 +160,7 @@ def _project_name(tasks: list[Any], file: Path) -> str:
 def _write_snapshot(folder: Path, tasks: list[dict[str, Any]], write: Any) -> Path:
     """Write under a new UTC-time name; never replace a file (two pulls in one second: wait for the next)."""
     for _ in range(3):
-        path = folder / datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ.json")
+        path = folder / datetime.now(UTC).strftime(SNAPSHOT_FORMAT)
         if not path.exists():
             try:
                 return write(path, tasks, overwrite=False)
