@@ -518,3 +518,11 @@ def test_cli_leaves_an_existing_output_untouched_on_error(tmp_path):
     bad.write_text('{"text": "fine"}\nnot json\n', encoding="utf-8")
     result = runner.invoke(app, ["ingest", str(bad), "--output", str(output)])
     assert result.exit_code == 1 and output.read_text(encoding="utf-8") == "previous run\n"
+
+
+def test_a_csv_with_a_repeated_column_is_refused(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("id,text,text\na,First text.,Second text.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["ingest", str(path), "--output", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 1 and f"error: {path}:1: column text appears twice" in result.output
+    assert not (tmp_path / "out.jsonl").exists()

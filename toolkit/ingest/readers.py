@@ -118,6 +118,9 @@ def _read_csv(path: Path) -> Iterator[RawArticle]:
         header = [name.strip() for name in next(reader)]
         if "text" not in header:
             raise ToolkitError(f"{where(path, 1)}: no 'text' column (columns: {', '.join(header)})")
+        repeated = sorted({name for name in header if name and header.count(name) > 1})
+        if repeated:
+            raise ToolkitError(f"{where(path, 1)}: column {', '.join(repeated)} appears twice in the header")
         previous_end = reader.line_num
         for row in reader:
             line = previous_end + 1
