@@ -176,3 +176,11 @@ def test_the_default_exports_are_the_latest_snapshot_of_each_project(small_expor
         "a/2026-02-01T000000Z.json",
         "b/2026-01-05T000000Z.json",
     ]
+
+
+def test_adding_articles_leaves_the_others_where_they_were():
+    groups = [f"en-{i}" for i in range(40)]
+    before = split_groups(groups, {}, seed=13, fractions=(0.15, 0.15))
+    after = split_groups([*groups, "en-new-1", "en-new-2"], {}, seed=13, fractions=(0.15, 0.15))
+    moved = [group for group in groups if before[group] != after[group]]
+    assert len(moved) <= 2, moved  # a shuffled list would move about half of them
