@@ -78,3 +78,41 @@ def test_usage_errors_are_one_line_too(tmp_path):
         app, ["labelstudio", "init", "--project", "x", "--guidelines", str(tmp_path / "typo.md")]
     )
     assert typo.exit_code == 2 and typo.output.count("\n") == 1 and "typo.md' does not exist" in typo.output
+
+
+def test_a_bad_parameter_value_is_one_line_naming_the_experiment(tmp_path, small_export):
+    data = tmp_path / "data"
+    assert CliRunner().invoke(app, ["dataset", "build", str(small_export), "-o", str(data)]).exit_code == 0
+    experiment = tmp_path / "exp.toml"
+    experiment.write_text(
+        '[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\nclassifier = "svm"\n'
+    )
+    result = CliRunner().invoke(
+        app, ["train", str(experiment), "--data", str(data), "--tracking-uri", f"sqlite:///{tmp_path}/m.db"]
+    )
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert result.output.startswith(
+        f"error: {experiment}: ClaimClassifier refused its parameters: classifier must be"
+    )
+
+
+def test_reading_commands_do_not_create_a_store_and_a_dead_server_fails_fast(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    result = CliRunner().invoke(app, ["runs", "list"])
+    assert result.exit_code == 1 and "no MLflow store at" in result.output
+    assert not (tmp_path / "mlflow.db").exists()
+    from toolkit.servers._process import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(app, ["runs", "list", "--tracking-uri", dead])
+    assert result.exit_code == 1 and f"MLflow server at {dead} is not answering" in result.output
+
+
+def test_a_predictions_file_is_not_a_model(tmp_path):
+    predictions = tmp_path / "predictions.jsonl"
+    predictions.write_text("{}\n")
+    result = CliRunner().invoke(
+        app, ["predict", str(predictions), str(predictions), "-o", str(tmp_path / "p.jsonl")]
+    )
+    assert result.exit_code == 1 and "is a file, not a model" in result.output

@@ -150,9 +150,11 @@ def test_a_search_is_a_parent_run_with_one_nested_run_per_candidate(tmp_path, sm
         assert "search.method" not in child.data.params
         assert {"cv.span_f1.mean", "cv.span_f1.std", "cv.rank"} <= set(child.data.metrics)
         assert len(client.get_metric_history(child.info.run_id, "cv.span_f1")) == 2  # one score per fold
-    best = min(children, key=lambda child: child.data.metrics["cv.rank"])
+    # Candidates with equal CV scores share rank 1; the parent holds one of them (scikit-learn's first).
+    ranked_first = [child for child in children if child.data.metrics["cv.rank"] == 1]
+    chosen = {name: parent.data.params[f"search.best.{name}"] for name in ("window", "max_iter")}
+    best = next(c for c in ranked_first if all(c.data.params[f"model.{n}"] == v for n, v in chosen.items()))
     for name in ("window", "max_iter"):
-        assert parent.data.params[f"search.best.{name}"] == best.data.params[f"model.{name}"]
         assert parent.data.params[f"model.{name}"] == best.data.params[f"model.{name}"]
     assert parent.data.metrics["cv.span_f1.mean"] == pytest.approx(best.data.metrics["cv.span_f1.mean"])
     assert {"validation.span_f1", "test.span_f1"} <= set(parent.data.metrics)

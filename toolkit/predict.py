@@ -71,7 +71,12 @@ def load_model(model_uri: str) -> LoadedModel:
 
     from toolkit import track
 
-    track.use_tracking()
+    if Path(model_uri).is_file():
+        raise ToolkitError(
+            f"{model_uri}: is a file, not a model; pass a model URI such as runs:/RUN_ID/model or "
+            "models:/toolkit-claims@champion (`toolkit runs list` shows the runs)"
+        )
+    track.use_tracking(must_exist=True)
     try:
         info = mlflow.models.get_model_info(model_uri)
         task = (info.metadata or {}).get("task")

@@ -76,7 +76,7 @@ def _client(tracking_uri: str | None) -> Any:
 
     from toolkit import track
 
-    uri = track.use_tracking(tracking_uri)
+    uri = track.use_tracking(tracking_uri, must_exist=True)
     try:
         return MlflowClient()
     except Exception as exc:  # MLflow raises several types for an unusable store; all mean the same here

@@ -46,7 +46,7 @@ def _artifact_root(uri: str) -> str | None:
     return None
 
 
-def use_tracking(uri: str | None = None) -> str:
+def use_tracking(uri: str | None = None, *, must_exist: bool = False) -> str:
     """Point MLflow at `uri` (resolved as above) and return it."""
     import mlflow
 
@@ -58,9 +58,35 @@ def use_tracking(uri: str | None = None) -> str:
             "or the http:// address of an MLflow server"
         )
     if resolved.startswith("sqlite:///"):
-        Path(resolved.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        store = Path(resolved.removeprefix("sqlite:///"))
+        if must_exist and not store.is_file():
+            # Reading commands must not leave an empty store behind in whatever folder they ran from.
+            raise ToolkitError(
+                f"no MLflow store at {store}: run `make train` in the project folder first, "
+                "or point MLFLOW_TRACKING_URI / --tracking-uri at your store"
+            )
+        store.parent.mkdir(parents=True, exist_ok=True)
+    elif resolved.startswith(("http://", "https://")):
+        _check_server(resolved)
     mlflow.set_tracking_uri(resolved)
     return resolved
+
+
+def _check_server(uri: str, timeout: float = 5.0) -> None:
+    """One quick look at a tracking server: MLflow's own client retries for minutes before it gives up."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout):
+            return
+    except urllib.error.HTTPError:
+        return  # it answers: a proxy or an older server without /health; MLflow will say what is wrong
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ToolkitError(
+            f"MLflow server at {uri} is not answering ({reason}); start it with `make mlflow-server`"
+        ) from None
 
 
 def experiment_id_for(name: str, uri: str) -> str:

@@ -89,12 +89,19 @@ def train(
     X_train, y_train = task_data(dataset["train"], experiment.task)
     labels = _labels(dataset["train"], experiment.task)
     outcome = None
-    if spec is None:
-        model = build_estimator(experiment, seed).fit(X_train, y_train)
-    else:
-        groups = list(dataset["train"]["article_id"])
-        outcome = run_search(experiment, spec, X_train, y_train, groups, seed=seed, n_jobs=n_jobs)
-        model = outcome.model
+    try:
+        if spec is None:
+            model = build_estimator(experiment, seed).fit(X_train, y_train)
+        else:
+            groups = list(dataset["train"]["article_id"])
+            outcome = run_search(experiment, spec, X_train, y_train, groups, seed=seed, n_jobs=n_jobs)
+            model = outcome.model
+    except (ValueError, TypeError) as exc:
+        # The dataset was checked when it was built: what the estimator refuses here is a parameter value.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ToolkitError(
+            f"{experiment.path}: {experiment.estimator} refused its parameters: {reason}"
+        ) from None
 
     scores: dict[str, dict[str, float]] = {}
     predictions: dict[str, tuple[Any, list, list]] = {}
