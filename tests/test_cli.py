@@ -110,9 +110,13 @@ def test_reading_commands_do_not_create_a_store_and_a_dead_server_fails_fast(tmp
 
 
 def test_a_predictions_file_is_not_a_model(tmp_path):
+    raw = tmp_path / "a.txt"
+    raw.write_text("Acme Corp shares rose 4% on Tuesday.\n", encoding="utf-8")
+    articles = tmp_path / "articles.jsonl"
+    assert CliRunner().invoke(app, ["ingest", str(raw), "--output", str(articles)]).exit_code == 0
     predictions = tmp_path / "predictions.jsonl"
     predictions.write_text("{}\n")
     result = CliRunner().invoke(
-        app, ["predict", str(predictions), str(predictions), "-o", str(tmp_path / "p.jsonl")]
+        app, ["predict", str(predictions), str(articles), "-o", str(tmp_path / "p.jsonl")]
     )
     assert result.exit_code == 1 and "is a file, not a model" in result.output
