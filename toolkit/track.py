@@ -50,6 +50,8 @@ def use_tracking(uri: str | None = None, *, must_exist: bool = False) -> str:
     """Point MLflow at `uri` (resolved as above) and return it."""
     import mlflow
 
+    # Loading a model draws a progress bar per artifact on stderr: noise around our one-line summaries.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     resolved = resolve_tracking_uri(uri)
     if "://" not in resolved or resolved.startswith("file:"):
         # MLflow 3 refuses its file store by default, with a page of explanation; say it in one line.

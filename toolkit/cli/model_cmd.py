@@ -24,7 +24,7 @@ def train_command(
     seed: Annotated[int, typer.Option(help="Seed for the estimator's randomness.")] = 13,
     tracking_uri: TrackingOption = None,
     n_jobs: Annotated[
-        int, typer.Option("--n-jobs", help="Candidates a [search] fits at once; -1: one per core.")
+        int, typer.Option("--n-jobs", help="Candidates a \\[search] fits at once; -1: one per core.")
     ] = 1,
 ) -> None:
     """Fit the model an experiment file describes, evaluate it, and log one MLflow run."""
@@ -65,6 +65,13 @@ def evaluate_command(
     metrics = evaluate_model(model_uri, data, split=split, positive=positive, output=output)
     headline = [name for name in ("span_f1", "macro_f1", "positive_f1", "accuracy") if name in metrics]
     typer.echo(json.dumps({name: round(metrics[name], 4) for name in headline}))
+    prefix = "span_f1." if "span_f1" in metrics else "f1."
+    per_class = {
+        name.removeprefix(prefix): value for name, value in metrics.items() if name.startswith(prefix)
+    }
+    typer.echo(
+        "F1 per class: " + ", ".join(f"{label} {value:.3f}" for label, value in sorted(per_class.items()))
+    )
     if output:
         typer.echo(f"wrote {len(metrics)} metrics to {output}")
 

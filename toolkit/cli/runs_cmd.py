@@ -49,7 +49,11 @@ def list_command(
     table = Table(caption="validation, test: macro F1 (claims) or span F1 (entities); cv: the search's best")
     for column in ("run id", "name", "started", "validation", "test", "cv", "alias"):
         table.add_column(
-            column, overflow="fold", justify="right" if column in ("validation", "test", "cv") else "left"
+            column,
+            overflow="fold",
+            # A run id is copied into `runs compare` and `runs promote`: never break it across lines.
+            no_wrap=column == "run id",
+            justify="right" if column in ("validation", "test", "cv") else "left",
         )
     for run in runs:
         table.add_row(
