@@ -409,3 +409,16 @@ def test_a_key_straddling_the_cut_of_an_error_message_is_still_hidden():
         error = RuntimeError("x" * padding + key + " tail")
         described = client.describe(error, "testing")
         assert key not in described and key[:6] not in described, padding
+
+
+def test_the_port_a_server_started_on_is_remembered_in_dotenv(tmp_path, monkeypatch):
+    from toolkit.labelstudio.client import load_settings
+    from toolkit.servers.labelstudio import _remember_port
+
+    env = tmp_path / ".env"
+    env.write_text("LABEL_STUDIO_API_KEY=abc123def456\nLABEL_STUDIO_PORT=8080\n")
+    monkeypatch.delenv("LABEL_STUDIO_PORT", raising=False)
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    _remember_port(env, 8097)
+    assert env.read_text().count("LABEL_STUDIO_PORT=") == 1
+    assert load_settings(env_file=env).url == "http://127.0.0.1:8097"

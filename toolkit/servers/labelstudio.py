@@ -346,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
             credentials = load_credentials(args.env_file)
             port = args.port or _port_from_env(args.env_file)
             server = start_server(args.data_dir, port, credentials, venv=args.venv)
+            _remember_port(args.env_file, server.port)
             _print_started(server, credentials, args.env_file)
         elif args.command == "stop":
             stopped = stop_server(args.data_dir)
@@ -366,6 +367,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _remember_port(env_file: Path, port: int) -> None:
+    """Record the port in .env, so the toolkit finds the server from a new shell without LABEL_STUDIO_PORT set."""
+    lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.exists() else []
+    kept = [line for line in lines if not line.startswith("LABEL_STUDIO_PORT=")]
+    if len(kept) == len(lines) - 1 and f"LABEL_STUDIO_PORT={port}" in lines:
+        return
+    env_file.write_text("\n".join([*kept, f"LABEL_STUDIO_PORT={port}"]) + "\n", encoding="utf-8")
+    os.chmod(env_file, 0o600)
 
 
 def _print_started(server: Server, credentials: Credentials, env_file: Path) -> None:
