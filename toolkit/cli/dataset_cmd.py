@@ -43,6 +43,7 @@ def build(
     )
     manifest = result.manifest
     typer.echo(f"dataset {manifest.version} written to {result.output} (sha256 {manifest.content_hash})")
+    typer.echo(f"  from: {', '.join(source['path'] for source in manifest.sources)}")
     typer.echo(
         f"  annotations: {result.report.summary()}, {result.duplicate_annotations} second annotations not used"
     )
