@@ -17,6 +17,7 @@ from toolkit.errors import ToolkitError, where
 from toolkit.io import read_json
 from toolkit.schema import TEXT_NAME, Schema
 from toolkit.spans import check_span, from_utf16
+from toolkit.words import counted
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -95,7 +96,7 @@ class ExportReport:
         self.problems.extend(other.problems)
 
     def summary(self) -> str:
-        parts = [f"{self.tasks} tasks", f"{self.kept} annotations kept"]
+        parts = [counted(self.tasks, "task"), f"{counted(self.kept, 'annotation')} kept"]
         for name in (
             "cancelled",
             "empty",

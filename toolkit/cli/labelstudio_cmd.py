@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from toolkit.errors import ToolkitError
+from toolkit.words import counted
 
 app = typer.Typer(help="Set up Label Studio projects.", no_args_is_help=True)
 
@@ -127,7 +128,7 @@ def export_command(
     )
     if result.dry_run:
         typer.echo(
-            f"wrote {_count(result.articles, 'task')} with {pre} to {result.output}: import it in Label Studio's UI"
+            f"wrote {counted(result.articles, 'task')} with {pre} to {result.output}: import it in Label Studio's UI"
         )
         return
     added = ""
@@ -136,14 +137,10 @@ def export_command(
     changed = f", {result.changed} of them for changed articles" if result.changed else ""
     retried = f", {result.retries} retries" if result.retries else ""
     typer.echo(
-        f"exported {_count(result.articles, 'article')} to {project!r} (project {result.project_id}): "
-        f"{_count(result.created, 'new task')}{changed}, {result.existing} already there{added}; {pre}; "
-        f"{_count(result.batches, 'request')}{retried} in {result.seconds:.1f} s"
+        f"exported {counted(result.articles, 'article')} to {project!r} (project {result.project_id}): "
+        f"{counted(result.created, 'new task')}{changed}, {result.existing} already there{added}; {pre}; "
+        f"{counted(result.batches, 'request')}{retried} in {result.seconds:.1f} s"
     )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def pull_command(

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from toolkit.words import counted
+
 TrackingOption = Annotated[
     str | None,
     typer.Option(
@@ -94,7 +96,7 @@ def predict_command(
     result = predict_file([model_uri, *(model or [])], articles, output)
     spans = ", ".join(f"{count} {group}" for group, count in sorted(result.spans.items())) or "no spans"
     typer.echo(
-        f"wrote predictions for {result.articles} articles to {result.output} ({spans}; {result.model_version})"
+        f"wrote predictions for {counted(result.articles, 'article')} to {result.output} ({spans}; {result.model_version})"
     )
 
 
