@@ -9,7 +9,6 @@ exit status and wall time are recorded, and the score `toolkit evaluate` writes 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import DEFAULT_DATA, ROOT, WORK, bench_env, log, table
+from common import ROOT, WORK, bench_env, log, script_main, table
 
 TOOLKIT = Path(sys.executable).parent / "toolkit"
 # corpus → (import arguments after the files, files, experiment, evaluate options, headline metric)
@@ -125,14 +124,5 @@ def markdown(results: dict[str, Any]) -> str:
     return f"{body}\n\nCommands run ({status}):\n\n```\n{commands_text}\n```{skipped}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    args = parser.parse_args()
-    results = run(args.data)
-    print(markdown(results))
-    print(json.dumps(results, indent=1))
-
-
 if __name__ == "__main__":
-    main()
+    script_main(__doc__, run, markdown)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -157,3 +158,15 @@ def write_results(path: Path, body: str) -> None:
     else:
         text = f"# Benchmark results\n\n{block}\n"
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def script_main(
+    doc: str, run: Callable[[Path], dict[str, Any]], markdown: Callable[[dict[str, Any]], str]
+) -> None:
+    """Run one benchmark script on its own: `python bench/NAME.py [--data DIR]` prints its table and raw numbers."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args()
+    results = run(args.data)
+    print(markdown(results))
+    print(json.dumps(results, indent=1))

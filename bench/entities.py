@@ -19,16 +19,13 @@ the dev split (from token lists to tags, feature extraction included), peak RSS,
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from common import (
-    DEFAULT_DATA,
     ROOT,
     SEED,
     best_of,
@@ -36,6 +33,7 @@ from common import (
     log,
     rss_mib,
     run_worker,
+    script_main,
     table,
     worker_main,
 )
@@ -355,14 +353,5 @@ def speed_table(models: dict[str, Any]) -> str:
     return table(header, rows) + ("\n\n" + " ".join(notes) if notes else "")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    args = parser.parse_args()
-    results = run(args.data)
-    print(markdown(results))
-    print(json.dumps(results, indent=1))
-
-
 if __name__ == "__main__" and not worker_main({"fit": fit_and_score}):
-    main()
+    script_main(__doc__, run, markdown)

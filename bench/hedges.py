@@ -17,15 +17,12 @@ tried for the 0.82 target). Each model in its own process; F1 of the `uncertain`
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 from common import (
-    DEFAULT_DATA,
     ROOT,
     SEED,
     best_of,
@@ -33,6 +30,7 @@ from common import (
     log,
     rss_mib,
     run_worker,
+    script_main,
     table,
     worker_main,
 )
@@ -178,14 +176,5 @@ def markdown(results: dict[str, Any]) -> str:
     return f"{titles}\n\n{quality}\n\n{speed}{skipped}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    args = parser.parse_args()
-    results = run(args.data)
-    print(markdown(results))
-    print(json.dumps(results, indent=1))
-
-
 if __name__ == "__main__" and not worker_main({"fit": fit_and_score}):
-    main()
+    script_main(__doc__, run, markdown)

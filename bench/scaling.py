@@ -12,13 +12,21 @@ else runs on the machine, so the linearity verdict is read on them.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
 
-from common import DEFAULT_DATA, ROOT, SEED, import_dataset, log, rss_mib, run_worker, table, worker_main
+from common import (
+    ROOT,
+    SEED,
+    import_dataset,
+    log,
+    rss_mib,
+    run_worker,
+    script_main,
+    table,
+    worker_main,
+)
 
 SCRIPT = Path(__file__).resolve()
 EXPERIMENT = ROOT / "experiments" / "entities-rich.toml"
@@ -100,14 +108,5 @@ def markdown(results: dict[str, Any]) -> str:
     )  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    args = parser.parse_args()
-    results = run(args.data)
-    print(markdown(results))
-    print(json.dumps(results, indent=1))
-
-
 if __name__ == "__main__" and not worker_main({"scale": fit_repeated}):
-    main()
+    script_main(__doc__, run, markdown)
