@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.io import read_text
+from toolkit.io import parse_toml, read_text
 
 __all__ = [
     "Experiment",
@@ -88,10 +88,7 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read and check an experiment file; every mistake is one ToolkitError naming the file and the key."""
     path = Path(path)
     source = read_text(path)
-    try:
-        raw = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise ToolkitError(f"{path}: not valid TOML ({exc})") from None
+    raw = parse_toml(source, path)
     for section, value in raw.items():
         if section not in SECTIONS:
             raise ToolkitError(f"{path}: unknown section [{section}] (known: {', '.join(SECTIONS)})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ __all__ = [
     "read_text",
     "read_jsonl",
     "read_json",
+    "parse_toml",
     "write_text_atomic",
     "write_jsonl_atomic",
     "write_json_atomic",
@@ -70,6 +72,14 @@ def read_json(path: str | Path) -> Any:
         raise ToolkitError(
             f"{where(path, exc.lineno)}: malformed JSON ({exc.msg} at column {exc.colno})"
         ) from None
+
+
+def parse_toml(text: str, origin: str | Path) -> dict[str, Any]:
+    """A TOML document's tables; a syntax error is a ToolkitError naming `origin` (file or resource)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ToolkitError(f"{origin}: not valid TOML ({exc})") from None
 
 
 def write_text_atomic(path: str | Path, text: str, *, overwrite: bool = True) -> Path:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from toolkit.errors import ToolkitError
-from toolkit.io import read_text
+from toolkit.io import parse_toml, read_text
 
 __all__ = [
     "DEFAULT_SCHEMA",
@@ -102,10 +101,7 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
     """Read and check the label schema; raise ToolkitError with the file named when it is unusable."""
     path = Path(path)
     text = read_text(path)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ToolkitError(f"{path}: not a valid TOML file ({exc})") from None
+    raw = parse_toml(text, path)
     entities = _group(raw, "entities", path)
     claims = _group(raw, "claims", path)
     overlap = set(entities.values) & set(claims.values)

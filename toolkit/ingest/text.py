@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
+from toolkit.io import parse_toml
 
 __all__ = ["Rule", "Cleaned", "normalize", "load_rules", "clean_lines", "DEFAULT_RULES_NAME"]
 
@@ -75,10 +75,7 @@ def normalize(text: str) -> str:
 
 
 def _rules_from_toml(content: str, origin: str) -> list[Rule]:
-    try:
-        raw = tomllib.loads(content)
-    except tomllib.TOMLDecodeError as exc:
-        raise ToolkitError(f"{origin}: not a valid TOML file ({exc})") from None
+    raw = parse_toml(content, origin)
     entries = raw.get("rule")
     if not isinstance(entries, list) or not entries:
         raise ToolkitError(f"{origin}: defines no [[rule]] tables (each needs a regex)")
