@@ -48,12 +48,19 @@ SKIPPED_TEXTS = [
 def parse_markup(
     marked: str, entity_labels: set[str], claim_labels: set[str], source: str
 ) -> tuple[str, list]:
-    """Plain text and (group, label, start, end) regions from `[TYPE text]` and `{STATUS text}` markup."""
+    """Plain text and (group, label, start, end) regions from `[TYPE text]` and `{STATUS text}` markup.
+
+    Brackets and braces that belong to the text are escaped with a backslash.
+    """
     text: list[str] = []
     regions, stack = [], []
     position = 0
     while position < len(marked):
         char = marked[position]
+        if char == "\\" and position + 1 < len(marked) and marked[position + 1] in "[]{}\\":
+            text.append(marked[position + 1])  # a bracket of the text itself, escaped: \[ \] \{ \} \\
+            position += 2
+            continue
         match = OPEN.match(marked, position) if char in "[{" else None
         if match:
             label = match.group(1)

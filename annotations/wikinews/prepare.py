@@ -1,0 +1,215 @@
+"""Choose the real Wikinews articles we annotate and write one work file per article (run once).
+
+The shipped real corpus is French Wikinews from WiNER-fr and English Wikinews from MEANTIME (both CC BY, see
+`annotations/SOURCES.md`). This script reads them from `../shared/data`, normalises each body exactly as
+`toolkit ingest` does, splits it into sentences with the toolkit's splitter, and writes a work file an annotator
+edits: one sentence per line behind a `?` status, French entities pre-filled from WiNER's own gold spans
+(outermost Person/Organization/Location/Date; Hour, Event and Product dropped). Annotators then bring every line to
+`annotations/GUIDELINES.md`: a claim status, our entity boundaries, relative dates, MONEY and PERCENT.
+
+Work file layout (`build_export.py` reads it back and checks the text against the recorded hash):
+
+    title: <title>
+    url: <Wikinews page, when the corpus gives one>
+    source: winer-fr 2016/01/2016_01_01-001.txt
+    sha256: <hash of the normalised body>
+
+    ? | First sentence with [ORG entities] marked.
+    ? | Second sentence on the same line of the original text.
+    /
+    ? | A sentence after a line break ("/" alone on a line).
+
+    ? | A sentence after a paragraph break (a blank line).
+
+A status is FACT, REPORTED, SPECULATIVE, FORECAST, OPINION or NONE; SPLIT when the sentence holds two claims
+of different status marked inline as `{STATUS ...}`.
+
+    python annotations/wikinews/prepare.py [--data ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from toolkit.ingest import normalize, split_sentences  # noqa: E402
+
+WINER_TYPES = {"Person": "PER", "Organization": "ORG", "Location": "LOC", "Date": "DATE"}
+# Economy, business, technology, energy and policy first (issue: prefer them), by words of the page title.
+FRENCH_TOPICS = re.compile(
+    r"économ|entrepris|bours|banqu|financ|budget|impôt|fiscal|emploi|chômage|grève|salari|industri|énergi|"
+    r"pétrol|nucléaire|électri|technolog|internet|numérique|apple|google|facebook|microsoft|samsung|tesla|"
+    r"renault|peugeot|airbus|boeing|euro|dollar|commerce|marché|prix|dette|croissance|inflation|réforme|"
+    r"loi_|gouvernement|ministre|brexit|accord|vente|rachat|fusion|investi|start|télécom|orange|sncf|edf|"
+    r"total|climat|agricult|automobile|aérien|compagnie|transport|taxe|travail|crise|pib|smartphone",
+    re.IGNORECASE,
+)
+FRENCH_ARTICLES = 230
+# MEANTIME's 112 articles hold ~1,370 sentences: real English news sentences from NewsSD-ENG (CC BY 4.0) bring
+# English past 1,500. Each is its own task (the corpus has no article structure).
+NEWSSD_SENTENCES = 260
+MIN_SENTENCES, MAX_SENTENCES = 3, 40
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def escape(text: str) -> str:
+    """The text's own brackets and braces, escaped so that they are not read as markup."""
+    return re.sub(r"([\[\]{}\\])", r"\\\1", text)
+
+
+def offset_map(raw: str, normalised: str) -> dict[int, int]:
+    """Positions of `raw` mapped to `normalised` where the characters survived normalisation."""
+    mapping = {}
+    matcher = difflib.SequenceMatcher(None, raw, normalised, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for step in range(block.size):
+            mapping[block.a + step] = block.b + step
+    return mapping
+
+
+def winer_entities(ann: Path, body_start: int, raw_body: str, text: str) -> list[tuple[int, int, str]]:
+    """WiNER's outermost PER/ORG/LOC/DATE spans, moved into the normalised body."""
+    spans = []
+    for line in ann.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("T"):
+            continue
+        _, middle, surface = line.split("\t")
+        kind, _, where = middle.partition(" ")
+        if ";" in where:
+            continue  # the one discontinuous span in the corpus
+        start, end = (int(number) - body_start for number in where.split())
+        if start < 0:
+            continue  # in the title
+        spans.append((start, end, kind))
+    mapping = offset_map(raw_body, text)
+    moved = []
+    for start, end, kind in spans:
+        if start not in mapping or end - 1 not in mapping:
+            continue
+        moved.append((mapping[start], mapping[end - 1] + 1, kind))
+    moved.sort(key=lambda span: (span[0], -(span[1] - span[0])))
+    outermost: list[tuple[int, int, str]] = []
+    for start, end, kind in moved:
+        if outermost and start < outermost[-1][1]:
+            continue
+        outermost.append((start, end, kind))
+    # Outermost first, then our types: a Location inside a Product (dropped) is dropped with it.
+    return [(start, end, WINER_TYPES[kind]) for start, end, kind in outermost if kind in WINER_TYPES]
+
+
+def work_file(title: str, url: str, source: str, text: str, lang: str, entities) -> str:
+    lines = [f"title: {title}", f"url: {url}", f"source: {source}", f"sha256: {digest(text)}", ""]
+    sentences = split_sentences(text, lang)
+    previous_end = None
+    for start, end in sentences:
+        if previous_end is not None:
+            gap = text[previous_end:start]
+            if "\n\n" in gap:
+                lines.append("")
+            elif "\n" in gap:
+                lines.append("/")
+            elif gap != " ":
+                raise SystemExit(f"{source}: unexpected gap {gap!r} between sentences")
+        marked, cursor = [], start
+        for entity_start, entity_end, label in entities:
+            if entity_start >= start and entity_end <= end:
+                marked.append(escape(text[cursor:entity_start]))
+                marked.append(f"[{label} {escape(text[entity_start:entity_end])}]")
+                cursor = entity_end
+        marked.append(escape(text[cursor:end]))
+        lines.append("? | " + "".join(marked))
+        previous_end = end
+    if sentences and text[: sentences[0][0]].strip():
+        raise SystemExit(f"{source}: text before the first sentence")
+    return "\n".join(lines) + "\n"
+
+
+def french(data: Path) -> list[tuple[str, str]]:
+    urls = {}
+    for listing in sorted(data.glob("winer-fr/*/*-urls.txt")):
+        for line in listing.read_text(encoding="utf-8").splitlines():
+            article_id, _, url = line.partition("\t")
+            urls[article_id] = url.strip()
+    chosen, others = [], []
+    for path in sorted(data.glob("winer-fr/*/*/*.txt")):
+        raw = path.read_text(encoding="utf-8")
+        title, _, raw_body = raw.partition("\n")
+        text = normalize(raw_body)
+        count = len(split_sentences(text, "fr"))
+        if not MIN_SENTENCES <= count <= MAX_SENTENCES:
+            continue
+        entities = winer_entities(path.with_suffix(".ann"), len(title) + 1, raw_body, text)
+        url = urls.get(path.stem, "")
+        source = f"winer-fr {path.relative_to(data / 'winer-fr')}"
+        record = (path.stem, work_file(title.strip(), url, source, text, "fr", entities))
+        (chosen if FRENCH_TOPICS.search(url + " " + title) else others).append(record)
+    # Fill with other articles spread over the two years, deterministically.
+    step = max(1, len(others) // max(1, FRENCH_ARTICLES - len(chosen)))
+    return (chosen + others[::step])[:FRENCH_ARTICLES]
+
+
+def english(data: Path) -> list[tuple[str, str]]:
+    records = []
+    for path in sorted(data.glob("meantime-en/text/*.txt")):
+        title, _, raw_body = path.read_text(encoding="utf-8").strip().partition("\n")
+        text = normalize(raw_body)
+        number, _, slug = path.stem.partition("_")
+        url = "https://en.wikinews.org/wiki/" + slug
+        source = f"meantime-en text/{path.name}"
+        records.append((f"en-{number}", work_file(title.strip(), url, source, text, "en", [])))
+    return records
+
+
+def newssd(data: Path) -> list[tuple[str, str]]:
+    """Every k-th NewsSD-ENG training sentence, one work file holding them, one task per sentence."""
+    import csv
+
+    with (data / "newssd-subjectivity" / "train.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    step = len(rows) // NEWSSD_SENTENCES
+    lines = [
+        "title: NewsSD-ENG training sentences (one task each)",
+        "url: ",
+        "source: newssd-subjectivity train.csv",
+        "unit: sentence",
+        "",
+    ]
+    seen = set()
+    for number in range(0, len(rows), step):
+        text = normalize(rows[number]["Sentence"])
+        if text in seen or len(seen) == NEWSSD_SENTENCES:
+            continue
+        seen.add(text)
+        marked = escape(text.replace("\n", " "))
+        lines.append(f"? | {marked}\t# row {number + 2}")
+    return [("newssd-train", "\n".join(lines) + "\n")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--output", type=Path, default=HERE / "work")
+    arguments = parser.parse_args()
+    for lang, records in (("fr", french(arguments.data)), ("en", english(arguments.data) + newssd(arguments.data))):
+        folder = arguments.output / lang
+        folder.mkdir(parents=True, exist_ok=True)
+        for article_id, content in records:
+            target = folder / f"{article_id}.txt"
+            if not target.exists():  # never overwrite an annotator's work
+                target.write_text(content, encoding="utf-8")
+        print(f"{lang}: {len(records)} articles, {sum(c.count('? | ') for _, c in records)} sentences")
+
+
+if __name__ == "__main__":
+    main()
