@@ -30,7 +30,9 @@ from toolkit.schema import load_schema  # noqa: E402
 
 def _sample_builder():
     """The synthetic sample's builder: one markup parser and one export layout for both corpora."""
-    spec = importlib.util.spec_from_file_location("sample_build_export", HERE.parent / "sources" / "build_export.py")
+    spec = importlib.util.spec_from_file_location(
+        "sample_build_export", HERE.parent / "sources" / "build_export.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -80,7 +82,9 @@ def _sentence(line: str, where: str, schema, allow_pending: bool = False) -> tup
 def read_work_file(path: Path, schema, allow_pending: bool = False) -> list[Article]:
     """The articles of one work file (one, or one per line for a file of `unit: sentence`)."""
     head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-    header = dict(line.split(": ", 1) if ": " in line else (line.rstrip(":"), "") for line in head.splitlines())
+    header = dict(
+        line.split(": ", 1) if ": " in line else (line.rstrip(":"), "") for line in head.splitlines()
+    )
     lang = path.parent.name
     per_sentence = header.get("unit") == "sentence"
     articles: list[Article] = []
@@ -105,7 +109,9 @@ def read_work_file(path: Path, schema, allow_pending: bool = False) -> list[Arti
             regions.append((group, label, offset + start, offset + end))
         if status in ("NONE", "SPLIT"):
             continue
-        if per_sentence:  # a news sentence our splitter cuts in two: one region per piece, as the dataset reads it
+        if (
+            per_sentence
+        ):  # a news sentence our splitter cuts in two: one region per piece, as the dataset reads it
             regions.extend(("claims", status, start, end) for start, end in split_sentences(sentence, lang))
         else:
             regions.append(("claims", status, offset, offset + len(sentence)))
@@ -132,7 +138,9 @@ def check_sentences(article: Article) -> None:
     bounds = split_sentences(article.text, article.lang)
     for group, label, start, end in article.regions:
         if group == "claims" and not any(s <= start and end <= e for s, e in bounds):
-            raise SystemExit(f"{article.article_id}: {label} claim {article.text[start:end][:60]!r} crosses sentences")
+            raise SystemExit(
+                f"{article.article_id}: {label} claim {article.text[start:end][:60]!r} crosses sentences"
+            )
 
 
 def build(schema_path: Path = ROOT / "annotations" / "schema.toml") -> list[dict]:
@@ -150,10 +158,14 @@ def build(schema_path: Path = ROOT / "annotations" / "schema.toml") -> list[dict
         other = second.get(article.article_id)
         if other is not None:
             if other.text != article.text:
-                raise SystemExit(f"second/{article.lang}/{article.article_id}: text differs from the first pass")
+                raise SystemExit(
+                    f"second/{article.lang}/{article.article_id}: text differs from the first pass"
+                )
             independent = sample.ANNOTATORS[(task_id + 1) % len(sample.ANNOTATORS)]
             result = sample.result_of(other.text, other.regions, next_annotation)
-            annotations.insert(0, sample.annotation(next_annotation, task_id, independent, result, minutes - 5))
+            annotations.insert(
+                0, sample.annotation(next_annotation, task_id, independent, result, minutes - 5)
+            )
             next_annotation += 1
             annotations[-1]["ground_truth"] = True  # adjudicated
         data = sample.task_data(article.article_id, article.lang, article.title, article.text)

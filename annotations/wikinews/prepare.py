@@ -201,7 +201,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--output", type=Path, default=HERE / "work")
     arguments = parser.parse_args()
-    for lang, records in (("fr", french(arguments.data)), ("en", english(arguments.data) + newssd(arguments.data))):
+    for lang, records in (
+        ("fr", french(arguments.data)),
+        ("en", english(arguments.data) + newssd(arguments.data)),
+    ):
         folder = arguments.output / lang
         folder.mkdir(parents=True, exist_ok=True)
         for article_id, content in records:

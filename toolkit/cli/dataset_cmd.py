@@ -57,9 +57,8 @@ def import_command(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="Corpus files, one per split when the corpus has splits.",
+            help="Corpus files, one per split when the corpus has splits (folders for brat).",
             exists=True,
-            dir_okay=False,
             metavar="PATH",
             show_default=False,
         ),
@@ -69,7 +68,7 @@ def import_command(
         typer.Option(
             "--format",
             "-f",
-            help="conll, conll2003, europeana, hipe, finer, sentences (JSONL/CSV), szeged or bioscope.",
+            help="conll, conll2003, europeana, hipe, finer, brat, sentences (JSONL/CSV), szeged or bioscope.",
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Dataset directory to write.")],
@@ -98,7 +97,7 @@ def import_command(
         str | None, typer.Option(help="Language of every text, instead of what the format or the file says.")
     ] = None,
 ) -> None:
-    """Import a public corpus (CoNLL, HIPE, FiNER-ORD, sentence labels, Szeged/BioScope) as a toolkit dataset."""
+    """Import a public corpus (CoNLL, HIPE, FiNER-ORD, BRAT, sentence labels, Szeged/BioScope) as a toolkit dataset."""
     from toolkit.formats import import_corpus, parse_label_map, parse_split_names
 
     result = import_corpus(

@@ -9,7 +9,8 @@ Splits: a file whose name says its split (`train`, `dev`/`val`/`testa`, `test`/`
 `toolkit.dataset.split_groups` (each file and language cut separately, so every split has some of each).
 
 Default label maps: CoNLL, Europeana and FiNER-ORD types are kept as they are (PER, LOC, ORG, MISC: MISC stays
-MISC). HIPE-2020 coarse types become pers→PER, loc→LOC, org→ORG, time→DATE, prod→PROD: prod is kept (the
+MISC). BRAT (WiNER-fr): Person→PER, Organization→ORG, Location→LOC, Date→DATE; Hour, Event, Product dropped.
+HIPE-2020 coarse types become pers→PER, loc→LOC, org→ORG, time→DATE, prod→PROD: prod is kept (the
 official HIPE coarse scores count it) and can be dropped with `prod=`. A label map given by the caller is
 laid over the default; a type mapped to nothing (or to `O`) is dropped: its tokens become `O`.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
+from toolkit.formats.brat import WINER_LABELS, read_brat
 from toolkit.formats.common import Corpus, Document, LabelledSentence, TaggedSentence
 from toolkit.formats.conll import read_conll
 from toolkit.formats.finer import read_finer
@@ -68,6 +70,9 @@ FORMATS: dict[str, FormatSpec] = {
     "europeana": FormatSpec(read_conll, "entities", "fr", {}, "Europeana Newspapers NER (token tag, IOB1)"),
     "hipe": FormatSpec(read_hipe, "entities", "fr", HIPE_LABELS, "HIPE-2020 TSV, coarse literal entities"),
     "finer": FormatSpec(read_finer, "entities", "en", {}, "FiNER-ORD CSV, one token per row"),
+    "brat": FormatSpec(
+        read_brat, "entities", "", WINER_LABELS, "BRAT standoff folders (.txt + .ann), WiNER types mapped"
+    ),
     "sentences": FormatSpec(read_sentences, "claims", "", {}, "labelled sentences, JSONL or CSV/TSV"),
     "szeged": FormatSpec(
         read_uncertainty_xml,
@@ -339,7 +344,7 @@ def import_corpus(
     sources = [
         {
             "path": str(path),
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "sha256": _digest(path),
             "format": format,
             **({"split": split} if file_splits is not None and (split := file_splits[i]) else {}),
         }
@@ -349,6 +354,16 @@ def import_corpus(
         Path(output), {spec.task: tables}, {spec.task: label_names}, sources=sources, seed=seed, report=report
     )
     return ImportResult(Path(output), spec.task, manifest, report)
+
+
+def _digest(path: Path) -> str:
+    """sha256 of a file, or of a folder's files (relative names and contents, in name order)."""
+    if not path.is_dir():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for member in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(str(member.relative_to(path)).encode() + b"\0" + member.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _labels_seen(per_file: list[tuple[list[Document], Any]], task: str) -> set[str]:
