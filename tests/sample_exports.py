@@ -10,10 +10,8 @@ SHARED = ROOT.parent / "shared"
 
 
 def load_build_export():
-    """annotations/sources/build_export.py, the converter from our markup to Label Studio exports."""
-    spec = importlib.util.spec_from_file_location(
-        "build_export", ROOT / "annotations" / "sources" / "build_export.py"
-    )
+    """annotations/markup.py, the converter from our markup to Label Studio exports."""
+    spec = importlib.util.spec_from_file_location("markup", ROOT / "annotations" / "markup.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from sample_exports import EN, make_export
+from sample_exports import EN, ROOT, make_export
 from typer.testing import CliRunner
 
 from toolkit.cli import app
@@ -9,6 +9,7 @@ from toolkit.dataset import build_dataset, load_dataset, split_groups
 from toolkit.errors import ToolkitError
 
 runner = CliRunner()
+SCHEMA = ROOT / "annotations" / "schema.toml"
 
 
 def test_build_splits_by_article_and_labels_sentences(small_export, tmp_path):
@@ -176,6 +177,50 @@ def test_the_default_exports_are_the_latest_snapshot_of_each_project(small_expor
         "a/2026-02-01T000000Z.json",
         "b/2026-01-05T000000Z.json",
     ]
+
+
+def test_training_data_is_the_projects_the_config_lists_not_every_folder(small_export, tmp_path, monkeypatch):
+    from toolkit.dataset import training_snapshots
+
+    for project in ("wikinews", "softbank-trial"):
+        (tmp_path / "exports" / project).mkdir(parents=True)
+        (tmp_path / "exports" / project / "2026-01-01T000000Z.json").write_text(small_export.read_text())
+    config = tmp_path / "training.toml"
+    config.write_text('projects = ["wikinews"]\n')
+    assert training_snapshots(config) == [tmp_path / "exports" / "wikinews" / "2026-01-01T000000Z.json"]
+    # The default build reads annotations/training.toml: a pulled trial project stays out of training.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "exports").rename(tmp_path / "annotations" / "exports")
+    config.rename(tmp_path / "annotations" / "training.toml")
+    result = runner.invoke(app, ["dataset", "build", "--schema", str(SCHEMA), "--output", "data"])
+    assert result.exit_code == 0, result.output
+    assert "from: annotations/exports/wikinews/2026-01-01T000000Z.json" in result.output
+    assert "softbank" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('projects = ["missing"]\n', "project 'missing' has no snapshot in"),
+        ("projects = []\n", 'expected projects = \\["folder", ...\\]'),
+        ("projects = [1]\n", 'expected projects = \\["folder", ...\\]'),
+    ],
+)
+def test_a_training_config_naming_no_usable_project_is_one_line(tmp_path, content, message):
+    from toolkit.dataset import training_snapshots
+
+    config = tmp_path / "training.toml"
+    config.write_text(content)
+    with pytest.raises(ToolkitError, match=message):
+        training_snapshots(config)
+
+
+def test_the_shipped_training_config_names_the_real_corpus():
+    from toolkit.dataset import training_snapshots
+
+    snapshots = training_snapshots(ROOT / "annotations" / "training.toml")
+    assert [path.parent.name for path in snapshots] == ["wikinews"]
 
 
 def test_adding_articles_leaves_the_others_where_they_were():

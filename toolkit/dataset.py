@@ -32,6 +32,8 @@ __all__ = [
     "Manifest",
     "build_dataset",
     "latest_snapshots",
+    "training_snapshots",
+    "DEFAULT_TRAINING",
     "split_groups",
     "write_dataset",
     "load_dataset",
@@ -40,6 +42,7 @@ __all__ = [
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_EXPORTS = Path("annotations/exports")
+DEFAULT_TRAINING = Path("annotations/training.toml")
 MANIFEST = "manifest.json"
 
 
@@ -67,6 +70,24 @@ class BuildResult:
     manifest: Manifest
     report: ExportReport
     duplicate_annotations: int
+
+
+def training_snapshots(config: Path = DEFAULT_TRAINING, root: Path | None = None) -> list[Path]:
+    """The newest snapshot of each project `config` lists (`projects = [...]`), from `root` (default: the
+    `exports` folder beside the config). A listed project without a snapshot is an error, not a silent gap."""
+    from toolkit.io import parse_toml, read_text
+
+    projects = parse_toml(read_text(config), str(config)).get("projects")
+    if not isinstance(projects, list) or not projects or not all(isinstance(p, str) and p for p in projects):
+        raise ToolkitError(f'{config}: expected projects = ["folder", ...] naming at least one project')
+    root = config.parent / "exports" if root is None else root
+    snapshots = []
+    for project in projects:
+        snapshot = latest_snapshot(root / project)
+        if snapshot is None:
+            raise ToolkitError(f"{config}: project {project!r} has no snapshot in {root / project}")
+        snapshots.append(snapshot)
+    return snapshots
 
 
 def latest_snapshots(root: Path = DEFAULT_EXPORTS) -> list[Path]:
@@ -302,7 +323,8 @@ def build_dataset(
     validation_fraction: float = 0.15,
     test_fraction: float = 0.15,
 ) -> BuildResult:
-    """Build the claims and entities datasets from Label Studio exports (default: latest snapshot per project).
+    """Build the claims and entities datasets from Label Studio exports (default: the newest snapshot of each
+    project `annotations/training.toml` lists).
 
     Every span is checked (offsets, text, label) and a bad one stops the build with one line naming the
     export and task. Cancelled and empty annotations are dropped and counted. An article can have several
@@ -311,7 +333,7 @@ def build_dataset(
     the others are counted as not chosen.
     """
     schema = load_schema(schema_path)
-    exports = list(exports) or latest_snapshots()
+    exports = list(exports) or training_snapshots()
     report = ExportReport()
     by_article: dict[str, list[TaskAnnotation]] = defaultdict(list)
     sources = []

@@ -3,7 +3,7 @@
 Each work file (`fr/*.txt`, `en/*.txt`; layout in `prepare.py`) holds one sentence per line behind its claim
 status, with entities marked inline. This script rebuilds each article's text, checks it against the hash recorded
 when the file was prepared (an annotator who edited the text, not only the markup, is told where), and writes the
-export exactly as Label Studio 1.23's full JSON export lays it out, through the same helpers as the synthetic sample.
+export exactly as Label Studio 1.23's full JSON export lays it out, through `annotations/markup.py`.
 An article annotated a second time, independently (`second/<lang>/<id>.txt`, for the agreement study), gets a second
 annotation by another annotator; the adjudicated first file is the reviewer's ground truth.
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import sys
 from dataclasses import dataclass, field
@@ -28,17 +27,8 @@ from toolkit.ingest import split_sentences  # noqa: E402
 from toolkit.schema import load_schema  # noqa: E402
 
 
-def _sample_builder():
-    """The synthetic sample's builder: one markup parser and one export layout for both corpora."""
-    spec = importlib.util.spec_from_file_location(
-        "sample_build_export", HERE.parent / "sources" / "build_export.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sample = _sample_builder()
+sys.path.insert(0, str(HERE.parent))
+import markup as sample  # noqa: E402
 
 OUTPUT = ROOT / "annotations" / "exports" / "wikinews" / "2026-11-30T220000Z.json"
 STATUSES = {"FACT", "REPORTED", "SPECULATIVE", "FORECAST", "OPINION"}

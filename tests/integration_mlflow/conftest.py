@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS = ROOT / "experiments"
+SAMPLE_EXPORT = ROOT / "tests" / "fixtures" / "exports" / "news-sample" / "2026-11-29T120000Z.json"
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +33,11 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 @pytest.fixture(scope="session")
 def shipped_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dataset `make train` builds: the latest snapshot of each project under annotations/exports."""
-    from toolkit.dataset import build_dataset, latest_snapshots
+    """The synthetic sample's dataset: small and fixed, and never the user's own annotations/exports."""
+    from toolkit.dataset import build_dataset
 
     output = tmp_path_factory.mktemp("shipped") / "data"
-    exports = latest_snapshots(ROOT / "annotations" / "exports")
-    build_dataset(exports, output, schema_path=ROOT / "annotations" / "schema.toml")
+    build_dataset([SAMPLE_EXPORT], output, schema_path=ROOT / "annotations" / "schema.toml")
     return output
 
 

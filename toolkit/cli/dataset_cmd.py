@@ -15,7 +15,7 @@ def build(
     exports: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Label Studio JSON exports; default: the latest snapshot of each project.",
+            help="Label Studio JSON exports; default: the newest snapshot of each project annotations/training.toml lists.",
             exists=True,
             dir_okay=False,
         ),

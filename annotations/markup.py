@@ -1,48 +1,30 @@
-"""Turn our hand-annotated articles (inline markup) into the Label Studio 1.23 JSON export we ship.
+"""Our inline annotation markup and the Label Studio 1.23 JSON export it becomes.
 
-We write the sample annotations as marked-up text so nobody counts character offsets by hand:
-`[ORG SoftBank]` is an entity, `{SPECULATIVE ...}` a claim. This script computes the offsets and writes the
-export exactly as Label Studio's full JSON export lays it out, including what real exports have: a few tasks
-annotated twice by different people (`*.ann2.txt`), skipped tasks, and a cancelled annotation.
-
-    .venv/bin/python annotations/sources/build_export.py
+We write annotations as marked-up text so nobody counts character offsets by hand: `[ORG SoftBank]` is an entity,
+`{SPECULATIVE ...}` a claim. `parse_markup` computes the offsets; `annotation`, `task` and `task_data` lay them out
+exactly as Label Studio's full JSON export does (checked key by key against a real export in
+`tests/fixtures/labelstudio/real_export_1.23.2.json`). Two corpora are built with it: the real Wikinews corpus we
+train on (`annotations/wikinews/build_export.py`) and the small synthetic sample the tests use
+(`tests/fixtures/news-sample/build_export.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from toolkit.ingest import split_sentences  # noqa: E402
-from toolkit.schema import load_schema  # noqa: E402
 
-OUTPUT = ROOT / "annotations" / "exports" / "news-sample" / "2026-11-29T120000Z.json"
 PROJECT_ID = 1
 ANNOTATORS = (1, 2, 3)  # Label Studio user ids, as `completed_by` holds them
 START_TIME = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 OPEN = re.compile(r"[\[{]([A-Z]+) ")
-
-# Short pieces an annotator skipped: adverts and link lists that slipped past ingest get no claim.
-SKIPPED_TEXTS = [
-    (
-        "skip-en-001",
-        "en",
-        "Subscribe to our premium newsletter for daily market insights. Offer ends Friday.",
-    ),
-    (
-        "skip-fr-001",
-        "fr",
-        "Abonnez-vous à notre lettre d'information pour recevoir chaque matin l'essentiel des marchés.",
-    ),
-]
 
 
 def parse_markup(
@@ -91,16 +73,6 @@ def parse_markup(
                 f"{source}: {label} region {plain[start:end]!r} has surrounding spaces or is empty"
             )
     return plain, regions
-
-
-def read_source(path: Path, schema) -> tuple[str, str, list]:
-    title_line, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-    if not title_line.startswith("title: "):
-        raise SystemExit(f"{path}: first line must be 'title: ...'")
-    text, regions = parse_markup(
-        body.strip(), set(schema.entities.values), set(schema.claims.values), str(path)
-    )
-    return title_line.removeprefix("title: ").strip(), text, regions
 
 
 def region_id(*parts: object) -> str:
@@ -186,59 +158,3 @@ def task_data(article_id: str, lang: str, title: str | None, text: str) -> dict:
         "title": title,
         "sentences": [list(pair) for pair in split_sentences(text, lang)],
     }
-
-
-def build() -> list[dict]:
-    schema = load_schema(ROOT / "annotations" / "schema.toml")
-    sources = sorted(path for path in HERE.glob("*/*.txt") if ".ann2" not in path.name)
-    tasks, next_annotation = [], 1
-    for task_id, path in enumerate(sources, start=1):
-        article_id, lang = path.stem, path.parent.name
-        title, text, regions = read_source(path, schema)
-        primary = ANNOTATORS[task_id % len(ANNOTATORS)]
-        minutes = task_id * 17.0
-        annotations = [
-            annotation(next_annotation, task_id, primary, result_of(text, regions, next_annotation), minutes)
-        ]
-        next_annotation += 1
-        second = path.with_name(f"{path.stem}.ann2.txt")
-        if second.exists():
-            second_title, second_text, second_regions = read_source(second, schema)
-            if (second_title, second_text) != (title, text):
-                raise SystemExit(f"{second}: text differs from {path.name} once markup is removed")
-            other = ANNOTATORS[(task_id + 1) % len(ANNOTATORS)]
-            annotations.append(
-                annotation(
-                    next_annotation,
-                    task_id,
-                    other,
-                    result_of(text, second_regions, next_annotation),
-                    minutes + 600,
-                )
-            )
-            next_annotation += 1
-        if task_id % 29 == 0:
-            # A second annotator opened the task and skipped it: Label Studio keeps that as a cancelled annotation.
-            other = ANNOTATORS[(task_id + 2) % len(ANNOTATORS)]
-            annotations.append(annotation(next_annotation, task_id, other, [], minutes + 900, cancelled=True))
-            next_annotation += 1
-        tasks.append(task(task_id, task_data(article_id, lang, title, text), annotations, minutes))
-    for offset, (article_id, lang, text) in enumerate(SKIPPED_TEXTS, start=1):
-        task_id = len(tasks) + 1
-        skipped = annotation(
-            next_annotation, task_id, ANNOTATORS[offset % 3], [], task_id * 17.0, cancelled=True
-        )
-        next_annotation += 1
-        tasks.append(task(task_id, task_data(article_id, lang, None, text), [skipped], task_id * 17.0))
-    return tasks
-
-
-def main() -> None:
-    tasks = build()
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps(tasks, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {len(tasks)} tasks to {OUTPUT.relative_to(ROOT)}")
-
-
-if __name__ == "__main__":
-    main()
