@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.ingest import split_sentences  # noqa: E402
+from toolkit.text.sentences import split_sentences  # noqa: E402
 
 PROJECT_ID = 1
 ANNOTATORS = (1, 2, 3)  # Label Studio user ids, as `completed_by` holds them

@@ -73,7 +73,7 @@ def worker_main(handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]])
 
 def import_dataset(format: str, paths: Sequence[Path], name: str, **options: Any) -> Path:
     """`toolkit dataset import`'s own function, into the benchmark's work folder."""
-    from toolkit.formats import import_corpus
+    from toolkit.dataset.importers import import_corpus
 
     output = WORK / "data" / name
     import_corpus(format, list(paths), output, seed=SEED, **options)

@@ -2,11 +2,11 @@
 
     python bench/entities.py [--data ../shared/data]     # prints the markdown section and the JSON results
 
-Each corpus is imported with `toolkit.formats.import_corpus` (what `toolkit dataset import` runs) and read back
-with `toolkit.dataset.load_dataset` + `toolkit.train.task_data` (what `toolkit train` runs). Every model is
+Each corpus is imported with `toolkit.dataset.importers.import_corpus` (what `toolkit dataset import` runs) and read back
+with `toolkit.dataset.load_dataset` + `toolkit.training.fit.task_data` (what `toolkit train` runs). Every model is
 fitted and scored in its own process (`--worker`): training seconds, the best of five timed predictions on
 the dev split (from token lists to tags, feature extraction included), peak RSS, and strict span scores from
-`toolkit.evaluate.span_metrics` (conlleval semantics) for all of them.
+`toolkit.models.metrics.span_metrics` (conlleval semantics) for all of them.
 
 - EntityTagger: the parameters of experiments/entities-rich.toml, random_state 13.
 - sklearn-crfsuite: its tutorial features (word.lower, word[-3:], word[-2:], isupper, istitle, isdigit, POS and
@@ -130,7 +130,7 @@ def _keep(tags: list[str], types: tuple[str, ...]) -> list[str]:
 
 
 def _scores(gold: list[list[str]], predicted: list[list[str]]) -> dict[str, float]:
-    from toolkit.evaluate import span_metrics
+    from toolkit.models.metrics import span_metrics
 
     return {k: v for k, v in span_metrics(gold, predicted).items() if not k.startswith("span_support")}
 
@@ -173,7 +173,7 @@ def _load_spacy() -> tuple[Any, list[str]]:
 
 def fit_and_score(spec: dict[str, Any]) -> dict[str, Any]:
     from toolkit.dataset import load_dataset
-    from toolkit.train import task_data
+    from toolkit.training.fit import task_data
 
     dataset, _ = load_dataset(Path(spec["data"]), "entities")
     X, y = task_data(dataset["train"], "entities")
@@ -185,7 +185,7 @@ def fit_and_score(spec: dict[str, Any]) -> dict[str, Any]:
         "train_sentences": len(X),
     }
     if model_name == "tagger":
-        from toolkit.experiments import build_estimator, load_experiment
+        from toolkit.training.experiments import build_estimator, load_experiment
 
         experiment = load_experiment(EXPERIMENT)
         result["params"] = experiment.params

@@ -29,11 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from toolkit.ingest import Article, split_sentences, text_hash  # noqa: E402
 from toolkit.labelstudio.client import RetryPolicy, Settings, connect  # noqa: E402
 from toolkit.labelstudio.project import init_project  # noqa: E402
-from toolkit.labelstudio.tasks import export_tasks  # noqa: E402
+from toolkit.labelstudio.push import export_tasks  # noqa: E402
+from toolkit.records import Article, text_hash  # noqa: E402
 from toolkit.servers.labelstudio import Credentials, free_port, start_server, stop_server  # noqa: E402
+from toolkit.text.sentences import split_sentences  # noqa: E402
 
 BEGIN, END = "<!-- labelstudio-export:begin -->", "<!-- labelstudio-export:end -->"
 

@@ -3,7 +3,7 @@
     python bench/hedges.py [--data ../shared/data]
 
 Szeged uncertainty corpus (a sentence is uncertain when it holds a speculation cue), split by document, 80/20,
-seeded, with `toolkit.formats.import_corpus` (each file cut separately, so every file has its held-out part):
+seeded, with `toolkit.dataset.importers.import_corpus` (each file cut separately, so every file has its held-out part):
 - Wikipedia alone: trained on 80% of the wiki.xml documents, scored on the other 20%;
 - Wikipedia + bio (bio_bmc, bio_fly, bio_hbc): trained on 80% of each file's documents together, scored on the
   held-out 20% of the Wikipedia part and of the bio part separately;
@@ -12,7 +12,7 @@ seeded, with `toolkit.formats.import_corpus` (each file cut separately, so every
 Both shipped claim experiments run: claims-svm-cues (cue lexicon) and claims-logreg (none), so the table shows
 what the lexicon adds; on the Wikipedia split a few variants of claims-svm-cues run too (VARIANTS: what else was
 tried for the 0.82 target). Each model in its own process; F1 of the `uncertain` class from
-`toolkit.evaluate.classification_metrics`.
+`toolkit.models.metrics.classification_metrics`.
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ VARIANTS = {
 
 def fit_and_score(spec: dict[str, Any]) -> dict[str, Any]:
     from toolkit.dataset import load_dataset
-    from toolkit.evaluate import classification_metrics
-    from toolkit.experiments import build_estimator, load_experiment
-    from toolkit.train import task_data
+    from toolkit.models.metrics import classification_metrics
+    from toolkit.training.experiments import build_estimator, load_experiment
+    from toolkit.training.fit import task_data
 
     dataset, _ = load_dataset(Path(spec["data"]), "claims")
     X, y = task_data(dataset["train"], "claims")

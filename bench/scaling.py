@@ -36,8 +36,8 @@ FILES = ["conll2003-en/eng.train"]
 
 def fit_repeated(spec: dict[str, Any]) -> dict[str, Any]:
     from toolkit.dataset import load_dataset
-    from toolkit.experiments import build_estimator, load_experiment
-    from toolkit.train import task_data
+    from toolkit.training.experiments import build_estimator, load_experiment
+    from toolkit.training.fit import task_data
 
     dataset, _ = load_dataset(Path(spec["data"]), "entities")
     X, y = task_data(dataset["train"], "entities")

@@ -10,8 +10,8 @@ from test_formats import rows_of
 from typer.testing import CliRunner
 
 from toolkit.cli import app
+from toolkit.dataset.importers import import_corpus
 from toolkit.errors import ToolkitError
-from toolkit.formats import import_corpus
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.spans import check_span
+from toolkit.text.offsets import check_span
 
 runner = CliRunner()
 

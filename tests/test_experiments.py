@@ -1,7 +1,7 @@
 import pytest
 
 from toolkit.errors import ToolkitError
-from toolkit.experiments import flatten, load_experiment
+from toolkit.training.experiments import flatten, load_experiment
 
 VALID = """
 [experiment]

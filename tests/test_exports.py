@@ -4,9 +4,9 @@ import pytest
 from sample_exports import EN, make_export
 
 from toolkit.errors import ToolkitError
-from toolkit.exports import choose_annotation, parse_export, read_export
+from toolkit.labelstudio.exports import choose_annotation, parse_export, read_export
 from toolkit.schema import load_schema
-from toolkit.spans import to_utf16
+from toolkit.text.offsets import to_utf16
 
 SCHEMA = load_schema()
 

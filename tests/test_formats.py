@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.dataset import load_dataset
+from toolkit.dataset.importers import import_corpus, parse_label_map, parse_split_names, split_of_name
+from toolkit.dataset.importers.common import MAX_SENTENCE_TOKENS, sentence_ends
 from toolkit.errors import ToolkitError
-from toolkit.formats import import_corpus, parse_label_map, parse_split_names, split_of_name
-from toolkit.formats.common import MAX_SENTENCE_TOKENS, sentence_ends
 
 FIXTURES = ROOT / "tests" / "fixtures" / "formats"
 DATA = SHARED / "data"
@@ -65,7 +65,7 @@ def test_conll2003_iob1_becomes_iob2_with_documents_and_splits_from_file_names(t
 
 
 def test_same_files_same_content_hash_and_the_layout_train_reads(tmp_path):
-    from toolkit.train import task_data
+    from toolkit.training.fit import task_data
 
     paths = [FIXTURES / "tiny.train", FIXTURES / "tiny.testa"]
     first = import_corpus("conll2003", paths, tmp_path / "a").manifest

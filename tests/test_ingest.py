@@ -12,18 +12,12 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.errors import ToolkitError
-from toolkit.ingest import (
-    KEYS,
-    Article,
-    clean_lines,
-    detect_language,
-    ingest,
-    load_rules,
-    normalize,
-    read_articles,
-    split_sentences,
-    write_articles,
-)
+from toolkit.ingest import ingest, read_articles, write_articles
+from toolkit.ingest.boilerplate import clean_lines, load_rules
+from toolkit.records import KEYS, Article
+from toolkit.text.language import detect_language
+from toolkit.text.normalize import normalize
+from toolkit.text.sentences import split_sentences
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "examples" / "softbank-openai-fr.txt"

@@ -14,13 +14,12 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.errors import ToolkitError
-from toolkit.ingest import Article, text_hash
 from toolkit.labelstudio.client import Client, RetryPolicy, Settings, load_settings
 from toolkit.labelstudio.project import init_project
 from toolkit.labelstudio.pull import latest_snapshot, pull, slugify
-from toolkit.labelstudio.tasks import OFFSET_UNIT, build_tasks, check_predictions, export_tasks
+from toolkit.labelstudio.push import OFFSET_UNIT, build_tasks, check_predictions, export_tasks
 from toolkit.models.rules import RuleTagger, claim_spans, entity_spans, load_cues
-from toolkit.predict import ArticlePrediction, PredictedSpan
+from toolkit.records import Article, ArticlePrediction, PredictedSpan, text_hash
 from toolkit.schema import load_schema
 
 FIXTURES = Path(__file__).parent / "fixtures" / "labelstudio"

@@ -12,15 +12,15 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from toolkit.evaluate import span_metrics
 from toolkit.models import SKOPS_TRUSTED_TYPES
 from toolkit.models.claims import ClaimClassifier, cue_pattern, load_cues
+from toolkit.models.metrics import span_metrics
 from toolkit.models.tagger import EntityTagger
-from toolkit.spans import repair_bio
+from toolkit.text.bio import repair_bio
 
 
 def span_f1(y_true: list, y_pred: list) -> float:
-    """The micro span F1 `EntityTagger.score` reports (toolkit.evaluate, conlleval semantics)."""
+    """The micro span F1 `EntityTagger.score` reports (toolkit.models.metrics, conlleval semantics)."""
     return span_metrics(y_true, y_pred)["span_f1"]
 
 

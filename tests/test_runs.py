@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.dataset import build_dataset
-from toolkit.train import train
+from toolkit.training.fit import train
 
 SECRET = "ls-key-that-must-never-reach-mlflow-0123456789"
 CLAIMS = '[experiment]\nname = "{name}"\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n{model}\n'
@@ -172,7 +172,7 @@ def test_promote_sets_the_alias_that_predict_uses(trained, tmp_path, monkeypatch
     back = invoke("runs", "promote", first.run_id, uri=uri)
     assert "already registered as toolkit-claims v1; @champion → v1 (was v2)" in back.output
     assert len(client.search_model_versions("name = 'toolkit-claims'")) == 2
-    from toolkit.track import model_version_label
+    from toolkit.tracking.store import model_version_label
 
     assert model_version_label("models:/toolkit-claims/latest") == "toolkit-claims v2"  # not "vlatest"
     assert model_version_label("models:/toolkit-claims/1") == "toolkit-claims v1"

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 from toolkit.cli import app
 from toolkit.dataset import build_dataset
 from toolkit.errors import ToolkitError
-from toolkit.experiments import load_experiment
-from toolkit.search import folds, parse_search
+from toolkit.training.experiments import load_experiment
+from toolkit.training.search import folds, parse_search
 
 ENTITIES = '[experiment]\nname = "ent"\ntask = "entities"\n[model]\nestimator = "EntityTagger"\n'
 TAGGER = 'feature_set = "basic"\nn_features = 4096\nmax_iter = 2\n'
@@ -175,8 +175,8 @@ def test_a_search_is_a_parent_run_with_one_nested_run_per_candidate(tmp_path, sm
 
 def test_n_jobs_fits_candidates_in_parallel_with_the_same_results(tmp_path, small_data):
     from toolkit.dataset import load_dataset
-    from toolkit.search import run_search
-    from toolkit.train import task_data
+    from toolkit.training.fit import task_data
+    from toolkit.training.search import run_search
 
     path = experiment_file(
         tmp_path,
@@ -204,7 +204,7 @@ def test_n_jobs_fits_candidates_in_parallel_with_the_same_results(tmp_path, smal
 def test_averaged_f1_scoring_works_on_binary_string_labels():
     # A hedge detector (certain/uncertain) once failed: the scorer checked pos_label=1 against string classes.
     from toolkit.models.claims import ClaimClassifier
-    from toolkit.search import _scorer
+    from toolkit.training.search import _scorer
 
     texts = [
         "It may rain.",

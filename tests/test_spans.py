@@ -1,15 +1,7 @@
-from toolkit.spans import (
-    Span,
-    bio_to_spans,
-    check_span,
-    from_utf16,
-    needs_utf16,
-    repair_bio,
-    spans_to_bio,
-    to_utf16,
-    tokenize,
-    tokenize_with_boundaries,
-)
+from toolkit.records import Span
+from toolkit.text.bio import bio_to_spans, repair_bio, spans_to_bio
+from toolkit.text.offsets import check_span, from_utf16, needs_utf16, to_utf16
+from toolkit.text.tokens import tokenize, tokenize_with_boundaries
 
 
 def test_tokens_carry_offsets_into_the_text():

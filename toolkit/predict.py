@@ -2,50 +2,23 @@
 
 A model URI is anything MLflow loads (`runs:/ID/model`, `models:/toolkit-claims@champion`). Each model knows
 its task from the metadata `toolkit train` logged with it: a claim classifier labels sentences, an entity
-tagger labels tokens; both come back as character spans into the article's text.
-"""
+tagger labels tokens; both come back as character spans into the article's text."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.ingest.sentences import sentence_offsets
+from toolkit.records import ArticlePrediction, PredictedSpan
 from toolkit.schema import NONE_LABEL
-from toolkit.spans import bio_to_spans, tokenize
+from toolkit.text.bio import bio_to_spans
+from toolkit.text.sentences import sentence_offsets
+from toolkit.text.tokens import tokenize
 
-__all__ = [
-    "PredictedSpan",
-    "ArticlePrediction",
-    "LoadedModel",
-    "load_model",
-    "predict_articles",
-    "predict_file",
-]
-
-
-@dataclass(frozen=True)
-class PredictedSpan:
-    group: str  # the Label Studio <Labels> group: "entities" or "claims"
-    label: str
-    start: int
-    end: int
-    text: str
-    score: float
-
-
-@dataclass
-class ArticlePrediction:
-    article_id: str
-    spans: list[PredictedSpan]
-    model_version: str
-    score: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+__all__ = ["LoadedModel", "PredictResult", "load_model", "predict_articles", "predict_file"]
 
 
 @dataclass
@@ -69,7 +42,7 @@ def load_model(model_uri: str) -> LoadedModel:
     import mlflow
     import mlflow.sklearn
 
-    from toolkit import track
+    from toolkit.tracking import store as track
 
     if Path(model_uri).is_file():
         raise ToolkitError(

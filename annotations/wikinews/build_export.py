@@ -23,9 +23,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.ingest import split_sentences  # noqa: E402
 from toolkit.schema import load_schema  # noqa: E402
-
+from toolkit.text.sentences import split_sentences  # noqa: E402
 
 sys.path.insert(0, str(HERE.parent))
 import markup as sample  # noqa: E402

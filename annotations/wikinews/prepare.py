@@ -40,7 +40,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.ingest import normalize, split_sentences  # noqa: E402
+from toolkit.text.normalize import normalize  # noqa: E402
+from toolkit.text.sentences import split_sentences  # noqa: E402
 
 WINER_TYPES = {"Person": "PER", "Organization": "ORG", "Location": "LOC", "Date": "DATE"}
 # Economy, business, technology, energy and policy first (issue: prefer them), by words of the page title.

@@ -16,7 +16,7 @@ from ls_helpers import CHROMIUM, Chromium, LiveServer
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.ingest import Article, text_hash
+from toolkit.records import Article, text_hash
 
 pytestmark = pytest.mark.integration
 

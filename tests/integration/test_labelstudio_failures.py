@@ -9,7 +9,7 @@ from ls_helpers import LiveServer, Proxy, ingest_articles, project_tasks
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.predict import PredictedSpan
+from toolkit.records import PredictedSpan
 from toolkit.servers.labelstudio import free_port
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from ls_helpers import EMOJI_ID, LiveServer, ingest_articles, project_tasks
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.exports import read_export
+from toolkit.labelstudio.exports import read_export
 from toolkit.schema import load_schema
 
 pytestmark = pytest.mark.integration

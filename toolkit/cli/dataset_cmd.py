@@ -98,7 +98,7 @@ def import_command(
     ] = None,
 ) -> None:
     """Import a public corpus (CoNLL, HIPE, FiNER-ORD, BRAT, sentence labels, Szeged/BioScope) as a toolkit dataset."""
-    from toolkit.formats import import_corpus, parse_label_map, parse_split_names
+    from toolkit.dataset.importers import import_corpus, parse_label_map, parse_split_names
 
     result = import_corpus(
         format,

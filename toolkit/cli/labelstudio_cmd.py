@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from toolkit.errors import ToolkitError
-from toolkit.words import counted
+from toolkit.text.words import counted
 
 app = typer.Typer(help="Set up Label Studio projects.", no_args_is_help=True)
 
@@ -102,7 +102,7 @@ def export_command(
     ] = None,
 ) -> None:
     """Import articles as Label Studio tasks with pre-annotations; re-running creates no duplicate task."""
-    from toolkit.labelstudio.tasks import export_tasks
+    from toolkit.labelstudio.push import export_tasks
 
     if dry_run and output is None:
         raise ToolkitError("--dry-run needs --output tasks.json (the file to import through the UI)")

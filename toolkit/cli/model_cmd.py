@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from toolkit.words import counted
+from toolkit.text.words import counted
 
 TrackingOption = Annotated[
     str | None,
@@ -30,7 +30,7 @@ def train_command(
     ] = 1,
 ) -> None:
     """Fit the model an experiment file describes, evaluate it, and log one MLflow run."""
-    from toolkit.train import train
+    from toolkit.training.fit import train
 
     result = train(experiment, data, seed=seed, tracking_uri=tracking_uri, n_jobs=n_jobs)
     headline = {
@@ -62,7 +62,7 @@ def evaluate_command(
     ] = None,
 ) -> None:
     """Score a model on a dataset split: span F1 for entities, per-class and macro F1 for sentence labels."""
-    from toolkit.model_eval import evaluate_model
+    from toolkit.training.evaluate import evaluate_model
 
     metrics = evaluate_model(model_uri, data, split=split, positive=positive, output=output)
     headline = [name for name in ("span_f1", "macro_f1", "positive_f1", "accuracy") if name in metrics]

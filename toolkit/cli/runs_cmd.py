@@ -40,7 +40,7 @@ def list_command(
     from rich.console import Console
     from rich.table import Table
 
-    from toolkit.runs import list_runs
+    from toolkit.tracking.registry import list_runs
 
     runs = list_runs(task, limit=limit, candidates=candidates, tracking_uri=tracking_uri)
     if not runs:
@@ -78,7 +78,7 @@ def compare_command(
     from rich.console import Console
     from rich.table import Table
 
-    from toolkit.runs import compare_runs
+    from toolkit.tracking.registry import compare_runs
 
     comparison = compare_runs(run_ids, diff_only=diff_only, tracking_uri=tracking_uri)
     headers = [f"{run.name}\n{run.run_id[:8]}" for run in comparison.runs]
@@ -114,7 +114,7 @@ def promote_command(
     tracking_uri: TrackingOption = None,
 ) -> None:
     """Register a run's model under its task's name (toolkit-claims, toolkit-entities) and set an alias on it."""
-    from toolkit.runs import promote
+    from toolkit.tracking.registry import promote
 
     result = promote(run_id, alias, tracking_uri=tracking_uri)
     state = "registered as" if result.created else "already registered as"

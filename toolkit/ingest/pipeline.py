@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.ingest.articles import Article, text_hash
-from toolkit.ingest.language import check_language, detect_language
+from toolkit.ingest.boilerplate import clean_lines, load_rules
 from toolkit.ingest.readers import read_input
-from toolkit.ingest.sentences import split_sentences
-from toolkit.ingest.text import clean_lines, load_rules, normalize
+from toolkit.records import Article, text_hash
+from toolkit.text.language import check_language, detect_language
+from toolkit.text.normalize import normalize
+from toolkit.text.sentences import split_sentences
 
 __all__ = ["IngestResult", "ingest"]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError, where
-from toolkit.ingest.language import check_language
-from toolkit.ingest.text import normalize
 from toolkit.io import read_jsonl, read_text
+from toolkit.text.language import check_language
+from toolkit.text.normalize import normalize
 
 __all__ = ["RawArticle", "read_input", "EXTENSIONS"]
 

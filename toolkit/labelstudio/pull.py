@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.exports import SNAPSHOT_FORMAT, ExportReport, latest_snapshot, parse_export
 from toolkit.labelstudio.client import Client, connect
+from toolkit.labelstudio.exports import ExportReport, parse_export
+from toolkit.labelstudio.snapshots import SNAPSHOT_FORMAT, latest_snapshot
 from toolkit.schema import DEFAULT_SCHEMA, load_schema
 
 __all__ = ["PullResult", "DEFAULT_EXPORTS", "slugify", "latest_snapshot", "fetch_export", "pull"]

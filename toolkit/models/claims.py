@@ -23,7 +23,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from toolkit.cues import cue_pattern, read_lexicon
+from toolkit.models.cues import cue_pattern, read_lexicon
 
 __all__ = ["ClaimClassifier", "load_cues", "cue_pattern"]
 

@@ -18,9 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from toolkit.cues import cue_alternatives, read_lexicon
 from toolkit.errors import ToolkitError
-from toolkit.predict import ArticlePrediction, PredictedSpan
+from toolkit.models.cues import cue_alternatives, read_lexicon
+from toolkit.records import ArticlePrediction, PredictedSpan
 
 __all__ = ["RuleTagger", "entity_spans", "claim_spans", "predict_rules", "load_cues"]
 

@@ -24,7 +24,7 @@ from sklearn.utils.murmurhash import murmurhash3_32
 from sklearn.utils.validation import check_is_fitted
 
 from toolkit.models.crf import allowed_transitions, forward_backward, split_chain, viterbi
-from toolkit.spans import repair_bio
+from toolkit.text.bio import repair_bio
 
 __all__ = ["EntityTagger"]
 
@@ -275,7 +275,7 @@ class EntityTagger(BaseEstimator):
 
     def score(self, X: Sequence[Sequence[str]], y: Sequence[Sequence[str]]) -> float:
         """Span-level micro F1 (exact start, end and type; conlleval semantics)."""
-        from toolkit.evaluate import span_metrics
+        from toolkit.models.metrics import span_metrics
 
         return span_metrics([list(tags) for tags in y], self.predict(X))["span_f1"]
 

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolkit.dataset.importers.common import Corpus, Document, check_tag, split_run
 from toolkit.errors import ToolkitError, where
-from toolkit.formats.common import Corpus, Document, check_tag, split_run
 from toolkit.io import read_text
 
 __all__ = ["read_hipe", "TAG_COLUMN", "SENTENCE_MARKS"]

@@ -74,7 +74,7 @@ class Promotion:
 def _client(tracking_uri: str | None) -> Any:
     from mlflow import MlflowClient
 
-    from toolkit import track
+    from toolkit.tracking import store as track
 
     uri = track.use_tracking(tracking_uri, must_exist=True)
     try:
@@ -102,7 +102,7 @@ def _aliases(client: Any, tasks: Sequence[str]) -> dict[str, list[str]]:
     """run id → `champion@toolkit-claims v2` labels, for the aliases of the tasks' registered models."""
     import mlflow
 
-    from toolkit import track
+    from toolkit.tracking import store as track
 
     found: dict[str, list[str]] = {}
     for task in tasks:
@@ -155,7 +155,7 @@ def list_runs(
         raise ToolkitError(f"--limit must be at least 1, got {limit}")
     import mlflow
 
-    from toolkit import track
+    from toolkit.tracking import store as track
 
     client = _client(tracking_uri)
     tasks = [task] if task else list(TASKS)
@@ -232,7 +232,7 @@ def promote(run_id: str, alias: str = "champion", *, tracking_uri: str | None = 
     """Register the run's model under its task's name (once per run) and point `alias` at that version."""
     import mlflow
 
-    from toolkit import track
+    from toolkit.tracking import store as track
 
     if not ALIAS.fullmatch(alias) or alias.lower() == "latest" or re.fullmatch(r"[vV]\d+", alias):
         raise ToolkitError(f"alias must be letters, digits, - or _ (not latest, v1, v2...), got {alias!r}")

@@ -19,7 +19,7 @@ from math import prod
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.experiments import ESTIMATORS, Experiment, as_param, build_estimator, estimator_class
+from toolkit.training.experiments import ESTIMATORS, Experiment, as_param, build_estimator, estimator_class
 
 __all__ = [
     "SearchSpec",
@@ -146,7 +146,7 @@ def parse_search(experiment: Experiment) -> SearchSpec | None:
 
 
 def _span_f1(y_true: list, y_pred: list) -> float:
-    from toolkit.evaluate import span_metrics
+    from toolkit.models.metrics import span_metrics
 
     return span_metrics(y_true, [list(tags) for tags in y_pred])["span_f1"]
 
@@ -250,7 +250,7 @@ def log_candidates(
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param
 
-    from toolkit import track
+    from toolkit.tracking import store as track
 
     client = MlflowClient()
     now = int(time.time() * 1000)

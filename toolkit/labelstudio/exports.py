@@ -2,12 +2,10 @@
 
 A full JSON export is a list of tasks; each task holds `data` (our text and article id) and `annotations`, each
 annotation a `result` list of regions. Real exports hold cancelled (skipped) annotations, empty ones, and tasks
-annotated by several people: all are counted here, so `pull` and `dataset build` report what they dropped.
-"""
+annotated by several people: all are counted here, so `pull` and `dataset build` report what they dropped."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +14,10 @@ from typing import Any
 from toolkit.errors import ToolkitError, where
 from toolkit.io import read_json
 from toolkit.schema import TEXT_NAME, Schema
-from toolkit.spans import check_span, from_utf16
-from toolkit.words import counted
+from toolkit.text.offsets import check_span, from_utf16
+from toolkit.text.words import counted
 
 __all__ = [
-    "SNAPSHOT_FORMAT",
-    "latest_snapshot",
     "Region",
     "TaskAnnotation",
     "ExportReport",
@@ -29,20 +25,8 @@ __all__ = [
     "parse_export",
     "read_export",
     "choose_annotation",
+    "label_counts",
 ]
-
-
-# Snapshots written by `toolkit pull` are named by their UTC time, so the newest sorts last.
-SNAPSHOT_FORMAT = "%Y-%m-%dT%H%M%SZ.json"
-_SNAPSHOT_NAME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{6}Z\.json")
-
-
-def latest_snapshot(folder: Path) -> Path | None:
-    """The newest snapshot in a project's folder, or None; other JSON files there (a UI export) are not snapshots."""
-    if not folder.is_dir():
-        return None
-    snapshots = [path for path in folder.iterdir() if _SNAPSHOT_NAME.fullmatch(path.name)]
-    return max(snapshots) if snapshots else None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from toolkit.spans import bio_to_spans
+from toolkit.text.bio import bio_to_spans
 
 __all__ = ["classification_metrics", "span_metrics", "token_spans"]
 

@@ -20,10 +20,12 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from toolkit.dataset.importers.common import Corpus, Document, TaggedSentence
 from toolkit.errors import ToolkitError, where
-from toolkit.formats.common import Corpus, Document, TaggedSentence
 from toolkit.io import read_text
-from toolkit.spans import Span, spans_to_bio, tokenize_with_boundaries
+from toolkit.records import Span
+from toolkit.text.bio import spans_to_bio
+from toolkit.text.tokens import tokenize_with_boundaries
 
 __all__ = ["read_brat", "WINER_LABELS"]
 
@@ -111,7 +113,7 @@ def _outermost(spans: list[tuple[int, int, str]], notes: Counter) -> list[tuple[
 
 def _sentence_bounds(text: str, lang: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
     """The splitter's sentences, merged where an entity would be cut."""
-    from toolkit.ingest import split_sentences
+    from toolkit.text.sentences import split_sentences
 
     bounds: list[tuple[int, int]] = []
     for start, end in split_sentences(text, lang):
@@ -125,7 +127,7 @@ def _sentence_bounds(text: str, lang: str, spans: list[tuple[int, int, str]]) ->
 def _document(
     text: str, spans: list[tuple[int, int, str]], doc_id: str, lang: str, notes: Counter
 ) -> Document:
-    from toolkit.ingest import detect_language
+    from toolkit.text.language import detect_language
 
     lang = lang or detect_language(text)
     sentences = []

@@ -21,7 +21,7 @@ def evaluate_model(
     from toolkit.dataset import load_dataset
     from toolkit.io import write_json_atomic
     from toolkit.predict import load_model
-    from toolkit.train import score_split, task_data
+    from toolkit.training.fit import score_split, task_data
 
     loaded = load_model(model_uri)
     dataset, _ = load_dataset(Path(data_dir), loaded.task)

@@ -48,7 +48,7 @@ SECTIONS = {
     "experiment": {"name", "task", "description"},
     "model": None,  # estimator parameters, checked against the estimator's own get_params()
     "data": {"path", "positive_label"},
-    "search": None,  # hyper-parameter search, checked by toolkit.search
+    "search": None,  # hyper-parameter search, checked by toolkit.training.search
 }
 
 

@@ -12,8 +12,8 @@ import io
 from collections import Counter
 from pathlib import Path
 
+from toolkit.dataset.importers.common import Corpus, Document, TaggedSentence, check_tag
 from toolkit.errors import ToolkitError, where
-from toolkit.formats.common import Corpus, Document, TaggedSentence, check_tag
 from toolkit.io import read_text
 
 __all__ = ["read_finer", "LABEL_IDS", "COLUMNS"]

@@ -1,9 +1,8 @@
-"""Normalising an article's text and dropping its boilerplate and repeated lines."""
+"""Dropping an article's boilerplate lines (rules as data) and the lines it repeats."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -12,27 +11,15 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 from toolkit.io import parse_toml
 
-__all__ = ["Rule", "Cleaned", "normalize", "load_rules", "clean_lines", "DEFAULT_RULES_NAME"]
+__all__ = ["DEFAULT_RULES_NAME", "Rule", "Cleaned", "load_rules", "clean_lines"]
 
 DEFAULT_RULES_NAME = "boilerplate.toml"
 
-# Line and paragraph separators that are not "\n"; the paragraph separator becomes a paragraph break.
-_NEWLINES = {
-    "\r\n": "\n",
-    "\r": "\n",
-    "\u2029": "\n\n",
-    "\u2028": "\n",
-    "\x85": "\n",
-    "\x0b": "\n",
-    "\x0c": "\n",
-}
-# Invisible characters that break tokens and offsets without showing (zero-width space, word joiner, BOM,
-# soft hyphen) and C0 controls other than tab and newline.
-_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f]")
-# Every whitespace but the newline: tabs, no-break spaces (French "3,5 %"), thin and ideographic spaces.
-_SPACES = re.compile(r"[^\S\n]+")
+
 # A repeated line must be this long to count as a repeat: short lines ("Oui.", "Tokyo jeudi") recur honestly.
 _MIN_REPEAT_WORDS = 5
+
+
 # Where a repeated clause may end inside the longer line: at its end or before punctuation (French may put a
 # space before ; : ! ? »).
 _CLAUSE_END = r"(?=\s?[.,;:!?…»”\"')\]]|\s*$)"
@@ -56,22 +43,6 @@ class Cleaned:
     text: str
     boilerplate: list[str] = field(default_factory=list)
     repeated: list[str] = field(default_factory=list)
-
-
-def normalize(text: str) -> str:
-    """NFC, one kind of space, stripped lines, single newlines kept, paragraphs separated by one blank line."""
-    text = unicodedata.normalize("NFC", text)
-    for old, new in _NEWLINES.items():
-        text = text.replace(old, new)
-    text = _INVISIBLE.sub("", text)
-    paragraphs: list[list[str]] = [[]]
-    for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
-        if line:
-            paragraphs[-1].append(line)
-        elif paragraphs[-1]:
-            paragraphs.append([])
-    return "\n\n".join("\n".join(lines) for lines in paragraphs if lines)
 
 
 def _rules_from_toml(content: str, origin: str) -> list[Rule]:

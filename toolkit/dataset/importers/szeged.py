@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from pathlib import Path
 
+from toolkit.dataset.importers.common import Corpus, Document, LabelledSentence
 from toolkit.errors import ToolkitError, where
-from toolkit.formats.common import Corpus, Document, LabelledSentence
 from toolkit.io import read_text
 
 __all__ = ["read_uncertainty_xml", "LABELS", "is_uncertain"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.evaluate import token_spans
+from toolkit.models.metrics import token_spans
 
 __all__ = ["log_evaluation", "confusion_figure", "misclassified_rows"]
 

@@ -24,7 +24,7 @@ from typing import Any
 from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, collect, connect
 from toolkit.schema import DEFAULT_SCHEMA, TEXT_NAME, Schema, load_schema
-from toolkit.spans import check_span
+from toolkit.text.offsets import check_span
 
 __all__ = [
     "OFFSET_UNIT",

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from toolkit.dataset.importers.common import Corpus, Document, LabelledSentence
 from toolkit.errors import ToolkitError, where
-from toolkit.formats.common import Corpus, Document, LabelledSentence
 from toolkit.io import read_json, read_jsonl, read_text
 
 __all__ = ["read_sentences", "TEXT_COLUMNS", "LABEL_COLUMNS", "DOCUMENT_COLUMNS", "LANG_COLUMNS"]

@@ -13,15 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from toolkit.dataset.importers.common import Corpus, Document, TaggedSentence, blocks, check_tag, split_run
 from toolkit.errors import ToolkitError, where
-from toolkit.formats.common import (
-    Corpus,
-    Document,
-    TaggedSentence,
-    blocks,
-    check_tag,
-    split_run,
-)
 from toolkit.io import read_text
 
 __all__ = ["read_conll"]

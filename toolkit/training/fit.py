@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.experiments import Experiment, build_estimator, flatten, load_experiment
+from toolkit.training.experiments import Experiment, build_estimator, flatten, load_experiment
 
 __all__ = ["TrainResult", "train", "task_data", "score_split"]
 
@@ -43,7 +43,7 @@ def task_data(dataset: Any, task: str) -> tuple[Any, list]:
 
 def score_split(model: Any, task: str, X: Any, y: list, labels: list[str], positive: str | None = None):  # noqa: ANN201
     """(metrics, predictions) of a fitted model on one split."""
-    from toolkit.evaluate import classification_metrics, span_metrics
+    from toolkit.models.metrics import classification_metrics, span_metrics
 
     predictions = list(model.predict(X))
     if task == "claims":
@@ -75,9 +75,9 @@ def train(
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-    from toolkit import track
     from toolkit.dataset import load_dataset
-    from toolkit.search import parse_search, run_search
+    from toolkit.tracking import store as track
+    from toolkit.training.search import parse_search, run_search
 
     experiment = load_experiment(experiment_path)
     spec = parse_search(experiment)
@@ -148,8 +148,9 @@ def _log_run(
 ) -> TrainResult:
     import mlflow
 
-    from toolkit import artifacts, track
-    from toolkit.search import log_candidates, param_text
+    from toolkit.tracking import log as artifacts
+    from toolkit.tracking import store as track
+    from toolkit.training.search import log_candidates, param_text
 
     uri = track.use_tracking(tracking_uri)
     experiment_name = f"toolkit-{experiment.task}"

@@ -25,16 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.dataset.importers.brat import WINER_LABELS, read_brat
+from toolkit.dataset.importers.common import Corpus, Document, LabelledSentence, TaggedSentence
+from toolkit.dataset.importers.conll import read_conll
+from toolkit.dataset.importers.finer import read_finer
+from toolkit.dataset.importers.hipe import read_hipe
+from toolkit.dataset.importers.sentences import read_sentences
+from toolkit.dataset.importers.szeged import LABELS as UNCERTAINTY_LABELS
+from toolkit.dataset.importers.szeged import read_uncertainty_xml
 from toolkit.errors import ToolkitError
-from toolkit.formats.brat import WINER_LABELS, read_brat
-from toolkit.formats.common import Corpus, Document, LabelledSentence, TaggedSentence
-from toolkit.formats.conll import read_conll
-from toolkit.formats.finer import read_finer
-from toolkit.formats.hipe import read_hipe
-from toolkit.formats.sentences import read_sentences
-from toolkit.formats.szeged import LABELS as UNCERTAINTY_LABELS
-from toolkit.formats.szeged import read_uncertainty_xml
-from toolkit.spans import repair_bio
+from toolkit.text.bio import repair_bio
 
 __all__ = [
     "FORMATS",
