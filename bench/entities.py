@@ -3,7 +3,7 @@
     python bench/entities.py [--data ../shared/data]     # prints the markdown section and the JSON results
 
 Each corpus is imported with `toolkit.dataset.importers.import_corpus` (what `toolkit dataset import` runs) and read back
-with `toolkit.dataset.load_dataset` + `toolkit.training.fit.task_data` (what `toolkit train` runs). Every model is
+with `toolkit.dataset.load_dataset` + `toolkit.tasks.TASKS[task].xy` (what `toolkit train` runs). Every model is
 fitted and scored in its own process (`--worker`): training seconds, the best of five timed predictions on
 the dev split (from token lists to tags, feature extraction included), peak RSS, and strict span scores from
 `toolkit.models.metrics.span_metrics` (conlleval semantics) for all of them.
@@ -173,11 +173,11 @@ def _load_spacy() -> tuple[Any, list[str]]:
 
 def fit_and_score(spec: dict[str, Any]) -> dict[str, Any]:
     from toolkit.dataset import load_dataset
-    from toolkit.training.fit import task_data
+    from toolkit.tasks import TASKS
 
     dataset, _ = load_dataset(Path(spec["data"]), "entities")
-    X, y = task_data(dataset["train"], "entities")
-    X_dev, y_dev = task_data(dataset["validation"], "entities")
+    X, y = TASKS["entities"].xy(dataset["train"])
+    X_dev, y_dev = TASKS["entities"].xy(dataset["validation"])
     model_name = spec["model"]
     result: dict[str, Any] = {
         "model": model_name,

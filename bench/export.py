@@ -4,11 +4,11 @@
     .venv/bin/python bench/export.py --sizes 200 --no-write
 
 For each size: made-up FR/EN articles are written as an ingested articles file; the exact task JSON (with the
-rule pre-annotations) comes from `export_tasks(..., output=...)`, the --dry-run path; then, each into a fresh
-project, one raw SDK `projects.import_tasks` call of that JSON (already in memory), and `export_tasks` with
+rule pre-annotations) comes from `push_tasks(..., output=...)`, the --dry-run path; then, each into a fresh
+project, one raw SDK `projects.import_tasks` call of that JSON (already in memory), and `push_tasks` with
 --rules as the CLI runs it: read and check the articles, compute and check the pre-annotations, list the
 project's tasks, import in batches. The raw call goes first, so a server slowing down as its database grows
-counts against the toolkit. A second `export_tasks` (nothing left to import) shows the cost of idempotency.
+counts against the toolkit. A second `push_tasks` (nothing left to import) shows the cost of idempotency.
 Its own server: a fresh data dir from the migrated template, on a free port, stopped at the end.
 """
 
@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from toolkit.labelstudio.client import RetryPolicy, Settings, connect  # noqa: E402
 from toolkit.labelstudio.project import init_project  # noqa: E402
-from toolkit.labelstudio.push import export_tasks  # noqa: E402
+from toolkit.labelstudio.push import push_tasks  # noqa: E402
+from toolkit.predict import pre_annotations  # noqa: E402
 from toolkit.records import Article, text_hash  # noqa: E402
 from toolkit.servers.labelstudio import Credentials, free_port, start_server, stop_server  # noqa: E402
 from toolkit.text.sentences import split_sentences  # noqa: E402
@@ -97,7 +99,7 @@ def measure(client, sdk, articles: Path, size: int, batch_size: int, workdir: Pa
     """Best of `repeat` rounds, each into new empty projects: the machine is shared. The order alternates
     (raw first in even rounds), since every import makes the server's database larger for the next one."""
     tasks_file = workdir / f"tasks-{size}.json"
-    export_tasks(articles, "", rules=True, output=tasks_file)
+    push_tasks(articles, "", predictor=partial(pre_annotations, rules=True), output=tasks_file)
     tasks = json.loads(tasks_file.read_text(encoding="utf-8"))
     raws, toolkits = [], []
     for round_ in range(repeat):
@@ -110,12 +112,20 @@ def measure(client, sdk, articles: Path, size: int, batch_size: int, workdir: Pa
                 sdk.projects.import_tasks(id=raw_project, request=tasks)
                 raws.append(time.perf_counter() - began)
             else:
-                result = export_tasks(articles, title, rules=True, batch_size=batch_size, client=client)
+                result = push_tasks(
+                    articles,
+                    title,
+                    predictor=partial(pre_annotations, rules=True),
+                    batch_size=batch_size,
+                    client=client,
+                )
                 toolkits.append(time.perf_counter() - began)
         counted = [sdk.projects.get(project).task_number for project in (raw_project, result.project_id)]
         assert result.created == size and counted == [size, size], (result, counted)
     began = time.perf_counter()
-    again = export_tasks(articles, title, rules=True, batch_size=batch_size, client=client)
+    again = push_tasks(
+        articles, title, predictor=partial(pre_annotations, rules=True), batch_size=batch_size, client=client
+    )
     rerun = time.perf_counter() - began
     assert again.created == 0, again
     return {
@@ -140,7 +150,7 @@ def report(rows: list[dict], command: str, batch_size: int, repeat: int, seconds
         "",
         f"Command: `{command}` ({seconds:.0f} s in all). Rule pre-annotations on every task; toolkit batches of "
         f"{batch_size}; best of {repeat} rounds per side (raw first in rounds 1 and 3, toolkit first in round 2); raw = one `projects.import_tasks` call of the same JSON, already in memory, into an "
-        "empty project; toolkit = `export_tasks` as `toolkit export --rules` runs it (read, pre-annotate, "
+        "empty project; toolkit = `push_tasks` as `toolkit export --rules` runs it (read, pre-annotate, "
         "check, list existing tasks, import), into another empty project. Target: toolkit ≤ 1.2× raw. Both run "
         "in one process: the `toolkit` command adds ~1.5 s of imports once (label_studio_sdk imports pandas).",
         "",

@@ -60,12 +60,12 @@ VARIANTS = {
 def fit_and_score(spec: dict[str, Any]) -> dict[str, Any]:
     from toolkit.dataset import load_dataset
     from toolkit.models.metrics import classification_metrics
+    from toolkit.tasks import TASKS
     from toolkit.training.experiments import build_estimator, load_experiment
-    from toolkit.training.fit import task_data
 
     dataset, _ = load_dataset(Path(spec["data"]), "claims")
-    X, y = task_data(dataset["train"], "claims")
-    X_dev, y_dev = task_data(dataset["validation"], "claims")
+    X, y = TASKS["claims"].xy(dataset["train"])
+    X_dev, y_dev = TASKS["claims"].xy(dataset["validation"])
     labels = list(dataset["train"].features["label"].names)
     experiment = load_experiment(spec["experiment"])
     base = rss_mib()

@@ -36,11 +36,11 @@ FILES = ["conll2003-en/eng.train"]
 
 def fit_repeated(spec: dict[str, Any]) -> dict[str, Any]:
     from toolkit.dataset import load_dataset
+    from toolkit.tasks import TASKS
     from toolkit.training.experiments import build_estimator, load_experiment
-    from toolkit.training.fit import task_data
 
     dataset, _ = load_dataset(Path(spec["data"]), "entities")
-    X, y = task_data(dataset["train"], "entities")
+    X, y = TASKS["entities"].xy(dataset["train"])
     factor = spec["factor"]
     X, y = X * factor, y * factor
     model = build_estimator(load_experiment(EXPERIMENT), SEED)

@@ -65,7 +65,7 @@ def test_conll2003_iob1_becomes_iob2_with_documents_and_splits_from_file_names(t
 
 
 def test_same_files_same_content_hash_and_the_layout_train_reads(tmp_path):
-    from toolkit.training.fit import task_data
+    from toolkit.tasks import TASKS
 
     paths = [FIXTURES / "tiny.train", FIXTURES / "tiny.testa"]
     first = import_corpus("conll2003", paths, tmp_path / "a").manifest
@@ -74,7 +74,7 @@ def test_same_files_same_content_hash_and_the_layout_train_reads(tmp_path):
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["content_hash"] == first.content_hash and manifest["report"]["format"] == "conll2003"
     dataset, _ = load_dataset(tmp_path / "a", "entities")
-    X, y = task_data(dataset["train"], "entities")
+    X, y = TASKS["entities"].xy(dataset["train"])
     assert X[0][:2] == ["Acme", "Corp"] and y[0][:2] == ["B-ORG", "I-ORG"]
 
 

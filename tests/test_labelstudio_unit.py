@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,9 @@ from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, RetryPolicy, Settings, load_settings
 from toolkit.labelstudio.project import init_project
 from toolkit.labelstudio.pull import latest_snapshot, pull, slugify
-from toolkit.labelstudio.push import OFFSET_UNIT, build_tasks, check_predictions, export_tasks
+from toolkit.labelstudio.push import OFFSET_UNIT, build_tasks, check_predictions, push_tasks
 from toolkit.models.rules import RuleTagger, claim_spans, entity_spans, load_cues
+from toolkit.predict import pre_annotations
 from toolkit.records import Article, ArticlePrediction, PredictedSpan, text_hash
 from toolkit.schema import load_schema
 
@@ -51,6 +53,9 @@ def write_articles(path: Path, count: int) -> Path:
 @pytest.fixture
 def fake() -> FakeLabelStudio:
     return FakeLabelStudio()
+
+
+RULES = partial(pre_annotations, rules=True)
 
 
 def client_for(fake: FakeLabelStudio, key: str | None = None) -> Client:
@@ -180,15 +185,13 @@ def test_rules_find_amounts_percentages_dates_and_cues() -> None:
 def test_export_is_idempotent_and_batched(fake: FakeLabelStudio, tmp_path: Path) -> None:
     project = fake.add_project("news")
     articles = write_articles(tmp_path / "articles.jsonl", 7)
-    first = export_tasks(articles, "news", rules=True, batch_size=3, client=client_for(fake))
+    first = push_tasks(articles, "news", predictor=RULES, batch_size=3, client=client_for(fake))
     assert (first.created, first.existing, first.batches, fake.imports) == (7, 0, 3, 3)
     assert first.model_version == "rules-1" and first.spans > 7
-    again = export_tasks(articles, "news", rules=True, batch_size=3, client=client_for(fake))
+    again = push_tasks(articles, "news", predictor=RULES, batch_size=3, client=client_for(fake))
     assert (again.created, again.existing, again.predictions_present, fake.imports) == (0, 7, 7, 3)
     limited = (
-        export_tasks(articles, "other", limit=2, client=client_for(fake))
-        if fake.add_project("other")
-        else None
+        push_tasks(articles, "other", limit=2, client=client_for(fake)) if fake.add_project("other") else None
     )
     assert limited.created == 2 and len(fake.task_keys(project)) == 7
 
@@ -196,11 +199,11 @@ def test_export_is_idempotent_and_batched(fake: FakeLabelStudio, tmp_path: Path)
 def test_predictions_reach_existing_tasks_once(fake: FakeLabelStudio, tmp_path: Path) -> None:
     fake.add_project("news")
     articles = write_articles(tmp_path / "articles.jsonl", 4)
-    export_tasks(articles, "news", client=client_for(fake))
+    push_tasks(articles, "news", client=client_for(fake))
     assert fake.predictions == []
-    added = export_tasks(articles, "news", rules=True, client=client_for(fake))
+    added = push_tasks(articles, "news", predictor=RULES, client=client_for(fake))
     assert (added.created, added.predictions_added) == (0, 4)
-    again = export_tasks(articles, "news", rules=True, client=client_for(fake))
+    again = push_tasks(articles, "news", predictor=RULES, client=client_for(fake))
     assert (again.predictions_added, again.predictions_present, len(fake.predictions)) == (0, 4, 4)
 
 
@@ -211,7 +214,7 @@ def test_a_lost_answer_is_retried_without_duplicates(
     project = fake.add_project("news")
     articles = write_articles(tmp_path / "articles.jsonl", 6)
     fake.faults = ["pass", fault]
-    result = export_tasks(articles, "news", rules=True, batch_size=2, client=client_for(fake))
+    result = push_tasks(articles, "news", predictor=RULES, batch_size=2, client=client_for(fake))
     assert (result.created, result.retries) == (6, 1)
     keys = fake.task_keys(project)
     assert len(keys) == 6 == len(set(keys))
@@ -224,11 +227,11 @@ def test_persistent_failure_stops_with_one_line_and_a_rerun_finishes(
     articles = write_articles(tmp_path / "articles.jsonl", 6)
     fake.faults = ["pass", "500", "500", "500"]
     with pytest.raises(ToolkitError) as error:
-        export_tasks(articles, "news", batch_size=2, client=client_for(fake))
+        push_tasks(articles, "news", batch_size=2, client=client_for(fake))
     message = str(error.value)
     assert "answered 500 (importing tasks)" in message and "after 3 tries" in message and "\n" not in message
     assert "at least 2 new tasks imported: run the same command again" in message
-    rerun = export_tasks(articles, "news", batch_size=2, client=client_for(fake))
+    rerun = push_tasks(articles, "news", batch_size=2, client=client_for(fake))
     assert (rerun.created, rerun.existing) == (4, 2) and len(set(fake.task_keys(project))) == 6
 
 

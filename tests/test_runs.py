@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.dataset import build_dataset
-from toolkit.training.fit import train
+from toolkit.tracking.log import train
 
 SECRET = "ls-key-that-must-never-reach-mlflow-0123456789"
 CLAIMS = '[experiment]\nname = "{name}"\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n{model}\n'
@@ -55,7 +55,12 @@ def test_a_run_records_what_it_was_made_from(trained):
     result, path, manifest = trained["results"][0], trained["files"][0], trained["manifest"]
     run = MlflowClient(trained["uri"]).get_run(result.run_id)
     tags, params = run.data.tags, run.data.params
-    assert re.fullmatch(r"claims · ClaimClassifier\(logreg\) · [0-9a-f]{7}", run.info.run_name)
+    # The dataset version is in the name: runs of one config on two datasets never share a name.
+    assert (
+        run.info.run_name
+        == f"claims · ClaimClassifier(logreg) · data {manifest.version[:8]} · "
+        + (run.data.tags["config.sha256"][:7])
+    )
     assert run.info.run_name.endswith(hashlib.sha256(path.read_bytes()).hexdigest()[:7])
     assert tags["config.sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert tags["dataset.content_hash"] == manifest.content_hash and len(manifest.content_hash) == 64

@@ -137,7 +137,9 @@ def test_a_search_is_a_parent_run_with_one_nested_run_per_candidate(tmp_path, sm
     children = client.search_runs(
         [experiment.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
     )
-    assert re.fullmatch(r"entities · EntityTagger\(basic\) · grid×4 · [0-9a-f]{7}", parent.info.run_name)
+    assert re.fullmatch(
+        r"entities · EntityTagger\(basic\) · grid×4 · data [0-9a-f]{8} · [0-9a-f]{7}", parent.info.run_name
+    )
     assert parent.data.tags["search.role"] == "parent" and parent.data.tags["search.n_jobs"] == "2"
     assert len(children) == 4
     assert {(c.data.params["model.window"], c.data.params["model.max_iter"]) for c in children} == {
@@ -175,7 +177,7 @@ def test_a_search_is_a_parent_run_with_one_nested_run_per_candidate(tmp_path, sm
 
 def test_n_jobs_fits_candidates_in_parallel_with_the_same_results(tmp_path, small_data):
     from toolkit.dataset import load_dataset
-    from toolkit.training.fit import task_data
+    from toolkit.tasks import TASKS
     from toolkit.training.search import run_search
 
     path = experiment_file(
@@ -187,7 +189,7 @@ def test_n_jobs_fits_candidates_in_parallel_with_the_same_results(tmp_path, smal
     experiment = load_experiment(path)
     spec = parse_search(experiment)
     dataset, _ = load_dataset(small_data, "entities")
-    X, y = task_data(dataset["train"], "entities")
+    X, y = TASKS["entities"].xy(dataset["train"])
     groups = list(dataset["train"]["article_id"])
     one = run_search(experiment, spec, X, y, groups, seed=3, n_jobs=1)
     two = run_search(experiment, spec, X, y, groups, seed=3, n_jobs=2)

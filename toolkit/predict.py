@@ -14,19 +14,13 @@ from typing import Any
 from toolkit.errors import ToolkitError
 from toolkit.records import ArticlePrediction, PredictedSpan
 from toolkit.schema import NONE_LABEL
+from toolkit.tasks import task_spec
 from toolkit.text.bio import bio_to_spans
 from toolkit.text.sentences import sentence_offsets
 from toolkit.text.tokens import tokenize
+from toolkit.tracking.registry import LoadedModel, load_model
 
-__all__ = ["LoadedModel", "PredictResult", "load_model", "predict_articles", "predict_file"]
-
-
-@dataclass
-class LoadedModel:
-    uri: str
-    task: str
-    model: Any
-    version: str
+__all__ = ["PredictResult", "predict_articles", "predict_file", "pre_annotations"]
 
 
 @dataclass
@@ -35,32 +29,6 @@ class PredictResult:
     articles: int
     spans: dict[str, int] = field(default_factory=dict)
     model_version: str = ""
-
-
-def load_model(model_uri: str) -> LoadedModel:
-    """Load a model logged by `toolkit train` (skops, never pickle) and the task it serves."""
-    import mlflow
-    import mlflow.sklearn
-
-    from toolkit.tracking import store as track
-
-    if Path(model_uri).is_file():
-        raise ToolkitError(
-            f"{model_uri}: is a file, not a model; pass a model URI such as runs:/RUN_ID/model or "
-            "models:/toolkit-claims@champion (`toolkit runs list` shows the runs)"
-        )
-    track.use_tracking(must_exist=True)
-    try:
-        info = mlflow.models.get_model_info(model_uri)
-        task = (info.metadata or {}).get("task")
-        model = mlflow.sklearn.load_model(model_uri)
-    except (mlflow.exceptions.MlflowException, OSError) as exc:
-        raise ToolkitError(f"{model_uri}: cannot load the model ({str(exc).splitlines()[0]})") from None
-    if task not in ("claims", "entities"):
-        raise ToolkitError(
-            f"{model_uri}: not a toolkit model (its metadata names no task); train it with `toolkit train`"
-        )
-    return LoadedModel(uri=model_uri, task=task, model=model, version=track.model_version_label(model_uri))
 
 
 def _claim_spans(loaded: LoadedModel, articles: Sequence[Any]) -> list[list[PredictedSpan]]:
@@ -122,7 +90,7 @@ def predict_articles(model_uris: Sequence[str], articles: Sequence[Any]) -> list
             "no model given: pass a model URI such as runs:/ID/model or models:/toolkit-claims@champion"
         )
     loaded = [load_model(uri) for uri in model_uris]
-    per_model = [(_claim_spans if m.task == "claims" else _entity_spans)(m, articles) for m in loaded]
+    per_model = [(_entity_spans if task_spec(m.task).sequence else _claim_spans)(m, articles) for m in loaded]
     version = " + ".join(m.version for m in loaded)
     predictions = []
     for index, article in enumerate(articles):
@@ -153,3 +121,18 @@ def predict_file(model_uris: Sequence[str], articles_path: Path, output: Path) -
         spans=dict(counts),
         model_version=predictions[0].model_version if predictions else "",
     )
+
+
+def pre_annotations(
+    articles: Sequence[Any], schema: Any, *, model_uris: Sequence[str] = (), rules: bool = False
+) -> list[ArticlePrediction] | None:
+    """What pre-annotates tasks: MLflow models, or the rule pre-annotator (money, %, dates, claim cues), or nothing."""
+    if model_uris and rules:
+        raise ToolkitError("choose one source of pre-annotations: --predictions MODEL_URI or --rules")
+    if model_uris:
+        return predict_articles(list(model_uris), articles)
+    if rules:
+        from toolkit.models.rules import predict_rules
+
+        return predict_rules(articles, schema.version)
+    return None

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.text.language import LANGUAGES
+from toolkit.project import LANGUAGES
 
 __all__ = ["Span", "KEYS", "text_hash", "Article", "PredictedSpan", "ArticlePrediction"]
 

@@ -9,6 +9,7 @@ from xml.sax.saxutils import quoteattr
 
 from toolkit.errors import ToolkitError
 from toolkit.io import parse_toml, read_text
+from toolkit.project import LABELING_CONFIG, SCHEMA
 
 __all__ = [
     "DEFAULT_SCHEMA",
@@ -21,8 +22,8 @@ __all__ = [
     "TEXT_NAME",
 ]
 
-DEFAULT_SCHEMA = Path("annotations/schema.toml")
-DEFAULT_CONFIG = Path("annotations/labeling_config.xml")
+DEFAULT_SCHEMA = SCHEMA
+DEFAULT_CONFIG = LABELING_CONFIG
 # The sentence-level class for a sentence that carries no claim.
 NONE_LABEL = "NONE"
 # The name of the <Text> tag; every region's `to_name`.

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from toolkit.project import DATA, SCHEMA, SEED
+
 app = typer.Typer(help="Build datasets from annotation exports or public corpora.", no_args_is_help=True)
 
 
@@ -20,11 +22,9 @@ def build(
             dir_okay=False,
         ),
     ] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Dataset directory to write.")] = Path(
-        "data/sample"
-    ),
-    schema: Annotated[Path, typer.Option(help="The label schema.")] = Path("annotations/schema.toml"),
-    seed: Annotated[int, typer.Option(help="Seed of the train/validation/test split by article.")] = 13,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Dataset directory to write.")] = DATA,
+    schema: Annotated[Path, typer.Option(help="The label schema.")] = SCHEMA,
+    seed: Annotated[int, typer.Option(help="Seed of the train/validation/test split by article.")] = SEED,
     validation: Annotated[
         float, typer.Option(help="Share of articles for validation.", min=0.0, max=0.5)
     ] = 0.15,
@@ -86,7 +86,7 @@ def import_command(
     ] = None,
     seed: Annotated[
         int, typer.Option(help="Seed of the split by document when the files have no split.")
-    ] = 13,
+    ] = SEED,
     validation: Annotated[
         float, typer.Option(help="Share of documents for validation (split by document).", min=0.0, max=0.5)
     ] = 0.15,

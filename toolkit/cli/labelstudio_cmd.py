@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from toolkit.errors import ToolkitError
+from toolkit.project import SCHEMA
 from toolkit.text.words import counted
 
 app = typer.Typer(help="Set up Label Studio projects.", no_args_is_help=True)
@@ -22,7 +23,7 @@ def init_command(
     schema: Annotated[
         Path,
         typer.Option(help="Label schema to build the labelling config from.", exists=True, dir_okay=False),
-    ] = Path("annotations/schema.toml"),
+    ] = SCHEMA,
     guidelines: Annotated[
         Path | None,
         typer.Option(
@@ -102,7 +103,10 @@ def export_command(
     ] = None,
 ) -> None:
     """Import articles as Label Studio tasks with pre-annotations; re-running creates no duplicate task."""
-    from toolkit.labelstudio.push import export_tasks
+    from functools import partial
+
+    from toolkit.labelstudio.push import push_tasks
+    from toolkit.predict import pre_annotations
 
     if dry_run and output is None:
         raise ToolkitError("--dry-run needs --output tasks.json (the file to import through the UI)")
@@ -111,11 +115,10 @@ def export_command(
     if not dry_run and not project:
         raise ToolkitError("--project NAME is required (or use --dry-run --output tasks.json)")
     with _progress_bar(not dry_run) as progress:
-        result = export_tasks(
+        result = push_tasks(
             articles,
             project or "",
-            model_uris=predictions or (),
-            rules=rules,
+            predictor=partial(pre_annotations, model_uris=predictions or (), rules=rules),
             limit=limit,
             batch_size=batch_size,
             output=output if dry_run else None,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from toolkit.project import SEED
 from toolkit.text.words import counted
 
 TrackingOption = Annotated[
@@ -23,14 +24,14 @@ def train_command(
     data: Annotated[
         Path | None, typer.Option("--data", help="Dataset directory; default: the experiment's.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for the estimator's randomness.")] = 13,
+    seed: Annotated[int, typer.Option(help="Seed for the estimator's randomness.")] = SEED,
     tracking_uri: TrackingOption = None,
     n_jobs: Annotated[
         int, typer.Option("--n-jobs", help="Candidates a \\[search] fits at once; -1: one per core.")
     ] = 1,
 ) -> None:
     """Fit the model an experiment file describes, evaluate it, and log one MLflow run."""
-    from toolkit.training.fit import train
+    from toolkit.tracking.log import train
 
     result = train(experiment, data, seed=seed, tracking_uri=tracking_uri, n_jobs=n_jobs)
     headline = {
@@ -62,9 +63,13 @@ def evaluate_command(
     ] = None,
 ) -> None:
     """Score a model on a dataset split: span F1 for entities, per-class and macro F1 for sentence labels."""
+    from toolkit.tracking.registry import load_model
     from toolkit.training.evaluate import evaluate_model
 
-    metrics = evaluate_model(model_uri, data, split=split, positive=positive, output=output)
+    loaded = load_model(model_uri)
+    metrics = evaluate_model(
+        loaded.model, loaded.task, data, split=split, positive=positive, output=output, model_name=model_uri
+    )
     headline = [name for name in ("span_f1", "macro_f1", "positive_f1", "accuracy") if name in metrics]
     typer.echo(json.dumps({name: round(metrics[name], 4) for name in headline}))
     prefix = "span_f1." if "span_f1" in metrics else "f1."

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from toolkit.project import LABELING_CONFIG, SCHEMA
+
 app = typer.Typer(
     help="The label schema and the Label Studio labelling config generated from it.", no_args_is_help=True
 )
@@ -16,10 +18,10 @@ SchemaOption = Annotated[Path, typer.Option("--schema", help="The label schema (
 
 @app.command("config")
 def config(
-    schema: SchemaOption = Path("annotations/schema.toml"),
+    schema: SchemaOption = SCHEMA,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the config; '-' for stdout.")
-    ] = Path("annotations/labeling_config.xml"),
+    ] = LABELING_CONFIG,
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 when OUTPUT differs from the schema; write nothing.")
     ] = False,

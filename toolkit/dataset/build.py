@@ -12,6 +12,7 @@ from toolkit.dataset.store import SPLITS, Manifest, split_groups, write_dataset
 from toolkit.errors import ToolkitError
 from toolkit.labelstudio.exports import ExportReport, TaskAnnotation, choose_annotation, read_export
 from toolkit.labelstudio.snapshots import latest_snapshot
+from toolkit.project import DATA, EXPORTS, SEED, TRAINING
 from toolkit.records import Span
 from toolkit.schema import DEFAULT_SCHEMA, Schema, load_schema
 from toolkit.text.bio import spans_to_bio
@@ -22,15 +23,16 @@ __all__ = [
     "DEFAULT_EXPORTS",
     "DEFAULT_TRAINING",
     "BuildResult",
+    "sentence_status",
     "training_snapshots",
     "latest_snapshots",
     "build_dataset",
 ]
 
-DEFAULT_EXPORTS = Path("annotations/exports")
+DEFAULT_EXPORTS = EXPORTS
 
 
-DEFAULT_TRAINING = Path("annotations/training.toml")
+DEFAULT_TRAINING = TRAINING
 
 
 @dataclass
@@ -71,7 +73,7 @@ def latest_snapshots(root: Path = DEFAULT_EXPORTS) -> list[Path]:
     return latest
 
 
-def _claim_label(start: int, end: int, claims: list[Span], none_label: str) -> str:
+def sentence_status(start: int, end: int, claims: list[Span], none_label: str) -> str:
     """The status of the claim that covers most of the sentence; NONE when no claim touches it."""
     best, best_overlap = none_label, 0
     for claim in claims:
@@ -99,7 +101,7 @@ def _rows(annotation: TaskAnnotation, schema: Schema, counters: Counter) -> tupl
         claim_rows.append(
             {
                 **common,
-                "label": _claim_label(start, end, claims, schema.claim_classes[0]),
+                "label": sentence_status(start, end, claims, schema.claim_classes[0]),
                 "start": start,
                 "end": end,
             }
@@ -132,10 +134,10 @@ def _rows(annotation: TaskAnnotation, schema: Schema, counters: Counter) -> tupl
 
 def build_dataset(
     exports: Sequence[Path] = (),
-    output: Path = Path("data/sample"),
+    output: Path = DATA,
     *,
     schema_path: Path = DEFAULT_SCHEMA,
-    seed: int = 13,
+    seed: int = SEED,
     validation_fraction: float = 0.15,
     test_fraction: float = 0.15,
 ) -> BuildResult:

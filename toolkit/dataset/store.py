@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
+from toolkit.tasks import task_spec
 
 __all__ = ["SPLITS", "MANIFEST", "Manifest", "split_groups", "content_hash", "write_dataset", "load_dataset"]
 
@@ -86,40 +86,6 @@ def content_hash(tables: dict[str, dict[str, list[dict]]], label_names: dict[str
     return digest.hexdigest()
 
 
-def _features(task: str, label_names: list[str]):  # noqa: ANN202 - datasets.Features, imported lazily
-    from datasets import ClassLabel, Features, List, Value
-
-    common = {
-        "id": Value("string"),
-        "article_id": Value("string"),
-        "lang": Value("string"),
-        "text": Value("string"),
-    }
-    if task == "claims":
-        return Features(
-            {**common, "label": ClassLabel(names=label_names), "start": Value("int32"), "end": Value("int32")}
-        )
-    return Features(
-        {
-            **common,
-            "start": Value("int32"),
-            "tokens": List(Value("string")),
-            "starts": List(Value("int32")),
-            "ends": List(Value("int32")),
-            "tags": List(ClassLabel(names=label_names)),
-        }
-    )
-
-
-def _label_counts(task: str, rows: list[dict]) -> dict[str, int]:
-    """Sentences per class for claims; entity spans (B- tags) per type for entities."""
-    if task == "claims":
-        counts = Counter(row["label"] for row in rows)
-    else:
-        counts = Counter(tag[2:] for row in rows for tag in row["tags"] if tag.startswith("B-"))
-    return dict(sorted(counts.items()))
-
-
 def _check_replaceable(output: Path) -> None:
     """Only an empty folder or an earlier toolkit dataset may be replaced: never a user's other files."""
     if not output.exists():
@@ -147,8 +113,9 @@ def write_dataset(
     Everything is written into a temporary folder beside `output` and renamed into place at the end, so an
     error or an interruption never leaves a half-built dataset where a good one was.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    from toolkit.project import offline_hubs
+
+    offline_hubs()
     from datasets import Dataset, DatasetDict, disable_progress_bars
 
     disable_progress_bars()
@@ -168,7 +135,7 @@ def write_dataset(
     try:
         for task, splits in tables.items():
             names = label_names[task]
-            features = _features(task, names)
+            features = task_spec(task).features(names)
             dataset_dict = DatasetDict(
                 {split: Dataset.from_list(rows, features=features) for split, rows in splits.items() if rows}
             )
@@ -179,7 +146,7 @@ def write_dataset(
                 "articles": {
                     split: len({row["article_id"] for row in rows}) for split, rows in splits.items()
                 },
-                "label_counts": {split: _label_counts(task, rows) for split, rows in splits.items()},
+                "label_counts": {split: task_spec(task).label_counts(rows) for split, rows in splits.items()},
             }
         (staging / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n")
         if output.exists():
@@ -197,8 +164,9 @@ def write_dataset(
 
 def load_dataset(path: Path, task: str):  # noqa: ANN201 - (DatasetDict, manifest dict); datasets imported lazily
     """The DatasetDict of one task (`claims` or `entities`) in a dataset directory, and its manifest."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    from toolkit.project import offline_hubs
+
+    offline_hubs()
     from datasets import load_from_disk
 
     path = Path(path)

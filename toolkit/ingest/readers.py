@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,8 +146,9 @@ def is_saved_dataset(path: Path) -> bool:
 
 def _read_saved_dataset(path: Path) -> Iterator[RawArticle]:
     # Reading from disk needs no hub, and a lookup on an offline machine costs a long timeout.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    from toolkit.project import offline_hubs
+
+    offline_hubs()
     import datasets
 
     try:

@@ -21,11 +21,12 @@ from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, connect
 from toolkit.labelstudio.exports import ExportReport, parse_export
 from toolkit.labelstudio.snapshots import SNAPSHOT_FORMAT, latest_snapshot
+from toolkit.project import EXPORTS
 from toolkit.schema import DEFAULT_SCHEMA, load_schema
 
 __all__ = ["PullResult", "DEFAULT_EXPORTS", "slugify", "latest_snapshot", "fetch_export", "pull"]
 
-DEFAULT_EXPORTS = Path("annotations/exports")
+DEFAULT_EXPORTS = EXPORTS
 # Fields that change on every export although the annotations did not ("created_ago": "3 minutes").
 VOLATILE = frozenset({"created_ago"})
 

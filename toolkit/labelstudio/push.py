@@ -28,14 +28,14 @@ from toolkit.text.offsets import check_span
 
 __all__ = [
     "OFFSET_UNIT",
-    "ExportResult",
+    "PushResult",
     "Progress",
     "task_data",
     "prediction_payload",
     "check_predictions",
     "build_tasks",
     "existing_tasks",
-    "export_tasks",
+    "push_tasks",
 ]
 
 OFFSET_UNIT = "codepoint"
@@ -44,7 +44,7 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass
-class ExportResult:
+class PushResult:
     project: str
     project_id: int | None
     articles: int
@@ -190,36 +190,22 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _make_predictions(
-    articles: Sequence[Any], model_uris: Sequence[str], rules: bool, schema: Schema
-) -> list | None:
-    if model_uris and rules:
-        raise ToolkitError("choose one source of pre-annotations: --predictions MODEL_URI or --rules")
-    if model_uris:
-        from toolkit.predict import predict_articles
-
-        return predict_articles(list(model_uris), articles)
-    if rules:
-        from toolkit.models.rules import predict_rules
-
-        return predict_rules(articles, schema.version)
-    return None
-
-
-def export_tasks(
+def push_tasks(
     articles_path: Path,
     project: str,
     *,
-    model_uris: Sequence[str] = (),
-    rules: bool = False,
+    predictor: Callable[[Sequence[Any], Schema], list | None] | None = None,
     limit: int | None = None,
     batch_size: int = 1000,
     output: Path | None = None,
     schema_path: Path = DEFAULT_SCHEMA,
     client: Client | None = None,
     progress: Progress | None = None,
-) -> ExportResult:
+) -> PushResult:
     """Import `articles_path` into the project as tasks, with pre-annotations; with `output`, write them instead.
+
+    `predictor(articles, schema)` gives the articles' pre-annotations (`toolkit.predict.pre_annotations`: MLflow models
+    or the rule pre-annotator); every span is checked against its article before anything is sent.
 
     Existing tasks (same article id and content hash) are not imported again; when predictions are given, an
     existing task that has none from this model version gets one. A batch that fails with a 5xx or a timeout
@@ -238,11 +224,11 @@ def export_tasks(
     if limit is not None:
         articles = articles[: max(limit, 0)]
     with _paused_gc():
-        predictions = _make_predictions(articles, model_uris, rules, schema)
+        predictions = predictor(articles, schema) if predictor is not None else None
         spans = check_predictions(articles, predictions, schema) if predictions is not None else 0
         tasks = build_tasks(articles, predictions)
     version = predictions[0].model_version if predictions else None
-    result = ExportResult(project, None, len(articles), spans=spans, model_version=version)
+    result = PushResult(project, None, len(articles), spans=spans, model_version=version)
     if output is not None:
         write_json_atomic(output, tasks)
         result.output = output
@@ -294,7 +280,7 @@ def _give_up(client: Client, error: Exception, what: str, tries: int, imported: 
     )
 
 
-def _import_batch(client: Client, project_id: int, batch: list[dict], result: ExportResult) -> int:
+def _import_batch(client: Client, project_id: int, batch: list[dict], result: PushResult) -> int:
     """Import one batch; on a retryable failure wait, drop the tasks the server committed anyway, try again."""
     delays = client.retry.delays()
     committed = 0  # tasks of this batch the server holds although its answer failed
@@ -328,7 +314,7 @@ def _import_batch(client: Client, project_id: int, batch: list[dict], result: Ex
 
 
 def _import_predictions(
-    client: Client, project_id: int, batch: list[dict], version: str, result: ExportResult
+    client: Client, project_id: int, batch: list[dict], version: str, result: PushResult
 ) -> int:
     """Add predictions to existing tasks, with the same retry rule: never twice the same version on a task."""
     delays = client.retry.delays()

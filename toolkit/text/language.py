@@ -8,7 +8,7 @@ from toolkit.errors import ToolkitError
 
 __all__ = ["LANGUAGES", "detect_language", "check_language"]
 
-LANGUAGES = ("fr", "en")
+from toolkit.project import LANGUAGES  # noqa: E402 - re-exported: the languages detect_language tells apart
 
 # Frequent words of one language that are not words of the other: "a", "on", "or", "but", "par", "plus",
 # "pour", "son", "dollars" and the like are left out because both languages use them.

@@ -1,12 +1,44 @@
-"""What a run shows besides numbers: confusion matrices, the classification report, the examples it got wrong."""
+"""Logging a fitted result to MLflow: one run with params, metrics, provenance, the dataset, the model, and
+what a person reads besides numbers (confusion matrices, the classification report, the examples it got wrong);
+with a search, one nested run per candidate. `train` is fitting followed by this."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from toolkit.models.metrics import token_spans
+from toolkit.project import GUIDELINES, SEED
+from toolkit.tasks import TaskSpec
+from toolkit.training.fit import FitResult, fit
+from toolkit.training.search import SearchOutcome, describe, param_text
 
-__all__ = ["log_evaluation", "confusion_figure", "misclassified_rows"]
+
+@dataclass
+class TrainResult:
+    """The logged run: where to find it and what it scored."""
+
+    run_id: str
+    run_name: str
+    experiment_name: str
+    tracking_uri: str
+    model_uri: str
+    metrics: dict[str, float]
+    data_version: str
+    search: dict[str, Any] = field(default_factory=dict)
+
+
+__all__ = [
+    "TrainResult",
+    "train",
+    "log_fit",
+    "log_evaluation",
+    "log_candidates",
+    "confusion_figure",
+    "misclassified_rows",
+]
 
 
 def confusion_figure(y_true: list[str], y_pred: list[str], labels: list[str], title: str):  # noqa: ANN201
@@ -25,19 +57,15 @@ def confusion_figure(y_true: list[str], y_pred: list[str], labels: list[str], ti
     return figure
 
 
-def _entity_type(tag: str) -> str:
-    return tag[2:] if tag != "O" else "O"
-
-
 def _render(tokens: list[str], spans: set) -> str:
     return "; ".join(f"{label}: {' '.join(tokens[start:end])}" for start, end, label in sorted(spans))
 
 
-def misclassified_rows(task: str, rows: Any, truth: list, predicted: list) -> list[dict[str, Any]]:
+def misclassified_rows(task: TaskSpec, rows: Any, truth: list, predicted: list) -> list[dict[str, Any]]:
     """One row per sentence the model got wrong, with what it should have said and what it said."""
     wrong = []
     for row, expected, guessed in zip(rows, truth, predicted, strict=True):
-        if task == "claims":
+        if not task.sequence:
             if expected != guessed:
                 wrong.append(
                     {
@@ -63,7 +91,7 @@ def misclassified_rows(task: str, rows: Any, truth: list, predicted: list) -> li
 
 
 def log_evaluation(
-    task: str, scores: dict[str, dict[str, float]], predictions: dict[str, tuple], labels: list[str]
+    task: TaskSpec, scores: dict[str, dict[str, float]], predictions: dict[str, tuple], labels: list[str]
 ) -> None:
     """Log, per split: a confusion matrix PNG, the report as JSON, and the misclassified examples as a table."""
     import mlflow
@@ -72,16 +100,198 @@ def log_evaluation(
 
     mlflow.log_dict(scores, "classification_report.json")
     for split, (rows, truth, predicted) in predictions.items():
-        if task == "claims":
-            flat_true, flat_pred, axis = list(truth), list(predicted), labels
-        else:
-            # Entities are scored on spans; the matrix shows which types tokens get confused with.
-            flat_true = [_entity_type(tag) for tags in truth for tag in tags]
-            flat_pred = [_entity_type(tag) for tags in predicted for tag in tags]
-            axis = [*labels, "O"]
-        figure = confusion_figure(flat_true, flat_pred, axis, f"{task}: {split}")
+        # Entities are scored on spans; their matrix shows which types tokens get confused with.
+        flat_true, flat_pred, axis = task.flat(truth, predicted, labels)
+        figure = confusion_figure(flat_true, flat_pred, axis, f"{task.name}: {split}")
         mlflow.log_figure(figure, f"confusion_matrix_{split}.png")
         plt.close(figure)
         wrong = misclassified_rows(task, rows, truth, predicted)
         frame = pd.DataFrame(wrong, columns=["article_id", "text", "expected", "predicted"])
         mlflow.log_table(frame, f"misclassified_{split}.json")
+
+
+def train(
+    experiment_path: str | Path,
+    data_dir: str | Path | None = None,
+    *,
+    seed: int = SEED,
+    tracking_uri: str | None = None,
+    n_jobs: int = 1,
+) -> TrainResult:
+    """Fit, evaluate on validation and test (`toolkit.training.fit`), and log one MLflow run of it all."""
+    from toolkit.tracking import store
+
+    store.use_tracking(tracking_uri)  # an unusable store fails now, not after minutes of fitting
+    return log_fit(fit(experiment_path, data_dir, seed=seed, n_jobs=n_jobs), tracking_uri)
+
+
+def log_fit(result: FitResult, tracking_uri: str | None = None) -> TrainResult:
+    """One run with the result's params, metrics, provenance tags, artifacts and model; candidates nested."""
+    import mlflow
+
+    from toolkit.tracking import store
+
+    experiment, task, outcome = result.experiment, result.task, result.search
+    uri = store.use_tracking(tracking_uri)
+    experiment_name = f"toolkit-{experiment.task}"
+    experiment_id = store.experiment_id_for(experiment_name, uri)
+    params = result.params
+    tags = {"task": experiment.task, "estimator": experiment.estimator, "experiment.name": experiment.name}
+    # A candidate's params: the file's, without its [search] table, with the candidate's own values.
+    candidate_base = {
+        key: value for key, value in params.items() if not key.startswith(("search.", "model."))
+    }
+    candidate_base.update({key: value for key, value in flatten_model(experiment).items()})
+    with mlflow.start_run(experiment_id=experiment_id, run_name=result.run_name) as run:
+        mlflow.set_tags(
+            {
+                **tags,
+                "experiment_file": str(experiment.path),
+                "config.sha256": experiment.config_hash,
+                "mlflow.note.content": experiment.description,
+                **store.provenance_tags(result.manifest, GUIDELINES),
+                **({"search.role": "parent", "search.n_jobs": str(outcome.n_jobs)} if outcome else {}),
+            }
+        )
+        mlflow.log_params(store.run_params(params))
+        mlflow.log_metrics(result.metrics)
+        mlflow.log_text(experiment.source, "experiment.toml")
+        mlflow.log_dict(result.manifest, "dataset_manifest.json")
+        log_evaluation(task, result.scores, result.predictions, result.labels)
+        _log_dataset(result)
+        _log_model(result)
+        search = {}
+        if outcome is not None:
+            children = log_candidates(outcome, run.info.run_id, experiment_id, candidate_base, tags)
+            search = {
+                "candidates": len(children),
+                "child_run_ids": children,
+                "best_params": outcome.best_params,
+                "scoring": outcome.spec.scoring,
+                "cv_mean": outcome.best.mean,
+                "cv_std": outcome.best.std,
+            }
+    return TrainResult(
+        run_id=run.info.run_id,
+        run_name=result.run_name,
+        experiment_name=experiment_name,
+        tracking_uri=uri,
+        model_uri=f"runs:/{run.info.run_id}/model",
+        metrics=result.metrics,
+        data_version=result.data_version,
+        search=search,
+    )
+
+
+def flatten_model(experiment: Any) -> dict[str, str]:
+    """The experiment file's own [model] values, as params (a candidate overrides some of them)."""
+    from toolkit.training.experiments import flatten
+
+    return {key: value for key, value in flatten(experiment.config).items() if key.startswith("model.")}
+
+
+def _log_dataset(result: FitResult) -> None:
+    """The splits as run inputs; MLflow's own digest is partial, so our full content hash rides along as a tag."""
+    import warnings
+
+    import mlflow
+
+    manifest = result.manifest
+    with warnings.catch_warnings():
+        # Schema inference hints that int columns cannot hold missing values; our offsets never miss.
+        warnings.filterwarnings(
+            "ignore", message="Hint: Inferred schema contains integer", category=UserWarning
+        )
+        for split, context in (("train", "training"), ("validation", "validation"), ("test", "testing")):
+            if split in result.dataset:
+                source = mlflow.data.from_huggingface(
+                    result.dataset[split],
+                    path=str(result.data_path.resolve()),
+                    name=f"{result.task.name}-{manifest['version']}-{split}",
+                    digest=manifest["content_hash"][:32],
+                )
+                tags = {"content_hash": manifest["content_hash"], "split": split}
+                mlflow.log_input(source, context=context, tags=tags)
+
+
+def _log_model(result: FitResult) -> Any:
+    import mlflow
+    from mlflow.models import infer_signature
+
+    from toolkit.models import SKOPS_TRUSTED_TYPES
+
+    model, task, train_split = result.model, result.task, result.dataset["train"]
+    X_sample, _ = task.xy(train_split.select(range(min(3, len(train_split)))))
+    if task.sequence:
+        # Token lists: one column of string arrays, the way pandas (and so MLflow's pyfunc) carries them.
+        import pandas as pd
+
+        input_example = pd.DataFrame({"tokens": [list(tokens) for tokens in X_sample]})
+        signature = infer_signature(
+            input_example, pd.DataFrame({"tags": [list(t) for t in model.predict(X_sample)]})
+        )
+    else:
+        input_example = X_sample
+        signature = infer_signature(X_sample, model.predict(X_sample))
+    return mlflow.sklearn.log_model(
+        model,
+        name="model",
+        serialization_format="skops",
+        skops_trusted_types=SKOPS_TRUSTED_TYPES,
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=_requirements(),
+        metadata={
+            "task": task.name,
+            "dataset_version": result.data_version,
+            "estimator": result.experiment.estimator,
+        },
+    )
+
+
+def _requirements() -> list[str]:
+    """Pinned from what is installed: MLflow's own inference takes seconds per model and guesses."""
+    from importlib import metadata
+
+    return [f"{name}=={metadata.version(name)}" for name in ("scikit-learn", "numpy", "scipy", "skops")]
+
+
+def log_candidates(
+    outcome: SearchOutcome, parent_run_id: str, experiment_id: str, base_params: dict[str, str], tags: dict
+) -> list[str]:
+    """One finished child run per candidate under `parent_run_id`: its full model params and its CV scores."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param
+
+    from toolkit.tracking import store
+
+    client = MlflowClient()
+    now = int(time.time() * 1000)
+    key = f"cv.{outcome.spec.scoring}"
+    run_ids = []
+    for candidate in outcome.candidates:
+        params = {
+            **base_params,
+            **{f"model.{name}": param_text(value) for name, value in candidate.params.items()},
+        }
+        params["search.candidate"] = candidate.index
+        metrics = {
+            f"{key}.mean": candidate.mean,
+            f"{key}.std": candidate.std,
+            "cv.rank": float(candidate.rank),
+        }
+        metrics["cv.fit_seconds"] = candidate.fit_seconds
+        run = client.create_run(
+            experiment_id,
+            run_name=f"candidate {candidate.index} · {describe(candidate.params)}"[:240],
+            tags={**tags, "mlflow.parentRunId": parent_run_id, "search.role": "candidate"},
+        )
+        client.log_batch(
+            run.info.run_id,
+            metrics=[Metric(name, value, now, 0) for name, value in metrics.items()]
+            + [Metric(key, score, now, fold) for fold, score in enumerate(candidate.folds)],
+            params=[Param(name, value) for name, value in store.run_params(params).items()],
+        )
+        client.set_terminated(run.info.run_id)
+        run_ids.append(run.info.run_id)
+    return run_ids

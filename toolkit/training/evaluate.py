@@ -1,43 +1,46 @@
-"""`toolkit evaluate`: score any MLflow model on any dataset the toolkit builds or imports."""
+"""`toolkit evaluate`: score a fitted model on any dataset the toolkit builds or imports. No MLflow here."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from toolkit.errors import ToolkitError
+from toolkit.tasks import task_spec
 
 __all__ = ["evaluate_model"]
 
 
 def evaluate_model(
-    model_uri: str,
+    model: Any,
+    task: str,
     data_dir: Path,
     *,
     split: str = "validation",
     positive: str | None = None,
     output: Path | None = None,
+    model_name: str = "",
 ) -> dict[str, float]:
-    """Metrics of the model on one split; written as JSON to `output` when given."""
+    """Metrics of a fitted `task` model on one split; written as JSON to `output` when given."""
     from toolkit.dataset import load_dataset
     from toolkit.io import write_json_atomic
-    from toolkit.predict import load_model
-    from toolkit.training.fit import score_split, task_data
+    from toolkit.training.fit import score_split
 
-    loaded = load_model(model_uri)
-    dataset, _ = load_dataset(Path(data_dir), loaded.task)
+    spec = task_spec(task)
+    dataset, _ = load_dataset(Path(data_dir), task)
     if split not in dataset:
         raise ToolkitError(
-            f"{data_dir}: no {split!r} split in the {loaded.task} dataset (has: {', '.join(dataset)})"
+            f"{data_dir}: no {split!r} split in the {task} dataset (has: {', '.join(dataset)})"
         )
-    X, y = task_data(dataset[split], loaded.task)
-    labels = list(dataset[split].features["label"].names) if loaded.task == "claims" else []
-    if positive is not None and loaded.task == "claims" and positive not in labels:
+    X, y = spec.xy(dataset[split])
+    labels = spec.labels(dataset[split])
+    if positive is not None and (spec.sequence or positive not in labels):
         raise ToolkitError(
             f"--positive {positive!r} is not a class of {data_dir} (classes: {', '.join(labels)})"
         )
-    metrics, _ = score_split(loaded.model, loaded.task, X, y, labels, positive)
+    metrics, _ = score_split(model, spec, X, y, labels, positive)
     if output is not None:
         write_json_atomic(
-            output, {"model": model_uri, "data": str(data_dir), "split": split, "metrics": metrics}
+            output, {"model": model_name, "data": str(data_dir), "split": split, "metrics": metrics}
         )
     return metrics

@@ -1,93 +1,131 @@
-"""`toolkit train`: fit the model an experiment file describes, score it on validation and test, log one run."""
+"""Fit the model an experiment file describes and score it on validation and test: a `FitResult`, no MLflow.
+
+`toolkit train` is `fit` followed by `toolkit.tracking.log.log_fit`; everything a run records (params, metrics,
+predictions for the error tables, the search's candidates) is in the result, so fitting is tested without a
+tracking store and a notebook can fit without one.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
+from toolkit.project import DATA, SEED
+from toolkit.tasks import TaskSpec, task_spec
 from toolkit.training.experiments import Experiment, build_estimator, flatten, load_experiment
+from toolkit.training.search import SearchOutcome, param_text, parse_search, run_search
 
-__all__ = ["TrainResult", "train", "task_data", "score_split"]
+__all__ = ["FitResult", "fit", "score_split", "DEFAULT_DATA"]
 
-DEFAULT_DATA = Path("data/sample")
-GUIDELINES = Path("annotations/GUIDELINES.md")
-# The parameter that tells an estimator's variants apart in a run name: ClaimClassifier(linear_svm).
-VARIANT_PARAM = {"ClaimClassifier": "classifier", "EntityTagger": "feature_set"}
+DEFAULT_DATA = DATA
 
 
 @dataclass
-class TrainResult:
-    run_id: str
-    run_name: str
-    experiment_name: str
-    tracking_uri: str
-    model_uri: str
-    metrics: dict[str, float]
-    data_version: str
-    search: dict[str, Any] = field(default_factory=dict)
+class FitResult:
+    """A fitted model, what it was fitted on, and its scores and predictions on validation and test."""
+
+    experiment: Experiment
+    model: Any
+    seed: int
+    data_path: Path
+    dataset: Any  # the task's DatasetDict
+    manifest: dict[str, Any]
+    labels: list[str]
+    scores: dict[str, dict[str, float]]
+    predictions: dict[str, tuple[Any, list, list]]  # split → (rows, truth, predicted)
+    search: SearchOutcome | None = None
+
+    @property
+    def task(self) -> TaskSpec:
+        return task_spec(self.experiment.task)
+
+    @property
+    def data_version(self) -> str:
+        return self.manifest["version"]
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """`validation.macro_f1`, `test.f1.FACT`, ...; with a search, the best candidate's CV mean and std."""
+        metrics = {
+            f"{split}.{name}": value
+            for split, values in self.scores.items()
+            for name, value in values.items()
+        }
+        if self.search is not None:
+            best, scoring = self.search.best, self.search.spec.scoring
+            metrics.update({f"cv.{scoring}.mean": best.mean, f"cv.{scoring}.std": best.std})
+            metrics["search.seconds"] = self.search.seconds
+        return metrics
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The experiment file flattened, the seed and the data; with a search, the refit best candidate's."""
+        params = {
+            **flatten(self.experiment.config),
+            "seed": self.seed,
+            "data.path": str(self.data_path),
+            "data.version": self.data_version,
+            **{f"data.rows.{split}": len(self.dataset[split]) for split in self.dataset},
+        }
+        if self.search is not None:
+            best = {key: param_text(value) for key, value in self.search.best_params.items()}
+            params.update({f"model.{key}": value for key, value in best.items()})
+            params.update({f"search.best.{key}": value for key, value in best.items()})
+            params["search.n_candidates"] = len(self.search.candidates)
+        return params
+
+    @property
+    def run_name(self) -> str:
+        """`claims · ClaimClassifier(linear_svm) · data 1aea226e · 3f2a1c9`: task, model and variant, search,
+        dataset version and short config hash, so runs on different data never share a name."""
+        experiment = self.experiment
+        variant = self.model.get_params(deep=False).get(self.task.variant_param)
+        parts = [experiment.task, f"{experiment.estimator}({variant})" if variant else experiment.estimator]
+        if self.search is not None:
+            parts.append(f"{self.search.spec.method}×{len(self.search.candidates)}")
+        return " · ".join([*parts, f"data {self.data_version[:8]}", experiment.config_hash[:7]])
 
 
-def task_data(dataset: Any, task: str) -> tuple[Any, list]:
-    """(X, y) of one split in the shape our estimators take: sentences and labels, or tokens and BIO tags."""
-    import numpy as np
-
-    if task == "claims":
-        names = dataset.features["label"].names
-        return np.array(dataset["text"], dtype=str), [names[label] for label in dataset["label"]]
-    names = dataset.features["tags"].feature.names
-    return list(dataset["tokens"]), [[names[tag] for tag in tags] for tags in dataset["tags"]]
-
-
-def score_split(model: Any, task: str, X: Any, y: list, labels: list[str], positive: str | None = None):  # noqa: ANN201
+def score_split(
+    model: Any, task: TaskSpec, X: Any, y: list, labels: list[str], positive: str | None = None
+) -> tuple[dict[str, float], list]:
     """(metrics, predictions) of a fitted model on one split."""
     from toolkit.models.metrics import classification_metrics, span_metrics
 
     predictions = list(model.predict(X))
-    if task == "claims":
-        return classification_metrics(y, predictions, labels, positive=positive), predictions
-    return span_metrics(y, [list(tags) for tags in predictions]), predictions
+    if task.sequence:
+        return span_metrics(y, [list(tags) for tags in predictions]), predictions
+    return classification_metrics(y, predictions, labels, positive=positive), predictions
 
 
-def run_name(experiment: Experiment, model: Any, outcome: Any = None) -> str:
-    """`claims · ClaimClassifier(linear_svm) · 3f2a1c9`: task, model and variant, search, short config hash."""
-    variant = model.get_params(deep=False).get(VARIANT_PARAM.get(experiment.estimator, ""))
-    parts = [experiment.task, f"{experiment.estimator}({variant})" if variant else experiment.estimator]
-    if outcome is not None:
-        parts.append(f"{outcome.spec.method}×{len(outcome.candidates)}")
-    return " · ".join([*parts, experiment.config_hash[:7]])
-
-
-def train(
+def fit(
     experiment_path: str | Path,
     data_dir: str | Path | None = None,
     *,
-    seed: int = 13,
-    tracking_uri: str | None = None,
+    seed: int = SEED,
     n_jobs: int = 1,
-) -> TrainResult:
-    """Fit, evaluate on validation and test, and log one MLflow run with params, metrics, artifacts and model.
+) -> FitResult:
+    """Fit the experiment's model on the train split and score it on validation and test.
 
     With a [search] table the model is the best candidate of a grid or random search cross-validated by
-    article (`n_jobs` candidates fit at once), refit on the train split; each candidate gets a nested run.
+    article (`n_jobs` candidates fit at once), refit on the train split.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    from toolkit.project import offline_hubs
+
+    offline_hubs()
     from toolkit.dataset import load_dataset
-    from toolkit.tracking import store as track
-    from toolkit.training.search import parse_search, run_search
 
     experiment = load_experiment(experiment_path)
     spec = parse_search(experiment)
-    track.use_tracking(tracking_uri)  # an unusable store fails now, not after minutes of fitting
+    task = task_spec(experiment.task)
     data_path = Path(data_dir or experiment.data_path or DEFAULT_DATA)
     dataset, manifest = load_dataset(data_path, experiment.task)
     if "train" not in dataset:
         raise ToolkitError(f"{data_path}: the {experiment.task} dataset has no train split")
-    X_train, y_train = task_data(dataset["train"], experiment.task)
-    labels = _labels(dataset["train"], experiment.task)
+    X_train, y_train = task.xy(dataset["train"])
+    labels = task.labels(dataset["train"])
     outcome = None
     try:
         if spec is None:
@@ -107,178 +145,18 @@ def train(
     predictions: dict[str, tuple[Any, list, list]] = {}
     for split in ("validation", "test"):
         if split in dataset:
-            X, y = task_data(dataset[split], experiment.task)
-            scores[split], predicted = score_split(
-                model, experiment.task, X, y, labels, experiment.positive_label
-            )
+            X, y = task.xy(dataset[split])
+            scores[split], predicted = score_split(model, task, X, y, labels, experiment.positive_label)
             predictions[split] = (dataset[split], y, predicted)
-    return _log_run(
-        experiment,
-        model,
-        dataset,
-        manifest,
-        data_path,
-        scores,
-        predictions,
-        labels,
-        seed,
-        tracking_uri,
-        outcome,
+    return FitResult(
+        experiment=experiment,
+        model=model,
+        seed=seed,
+        data_path=data_path,
+        dataset=dataset,
+        manifest=manifest,
+        labels=labels,
+        scores=scores,
+        predictions=predictions,
+        search=outcome,
     )
-
-
-def _labels(split: Any, task: str) -> list[str]:
-    if task == "claims":
-        return list(split.features["label"].names)
-    return sorted({tag[2:] for tag in split.features["tags"].feature.names if tag != "O"})
-
-
-def _log_run(
-    experiment: Experiment,
-    model: Any,
-    dataset: Any,
-    manifest: dict,
-    data_path: Path,
-    scores: dict[str, dict[str, float]],
-    predictions: dict[str, tuple[Any, list, list]],
-    labels: list[str],
-    seed: int,
-    tracking_uri: str | None,
-    outcome: Any = None,
-) -> TrainResult:
-    import mlflow
-
-    from toolkit.tracking import log as artifacts
-    from toolkit.tracking import store as track
-    from toolkit.training.search import log_candidates, param_text
-
-    uri = track.use_tracking(tracking_uri)
-    experiment_name = f"toolkit-{experiment.task}"
-    experiment_id = track.experiment_id_for(experiment_name, uri)
-    title = run_name(experiment, model, outcome)
-    metrics = {f"{split}.{name}": value for split, values in scores.items() for name, value in values.items()}
-    params = {
-        **flatten(experiment.config),
-        "seed": seed,
-        "data.path": str(data_path),
-        "data.version": manifest["version"],
-        **{f"data.rows.{split}": len(dataset[split]) for split in dataset},
-    }
-    tags = {"task": experiment.task, "estimator": experiment.estimator, "experiment.name": experiment.name}
-    # A candidate's params: the file's, without its [search] table, with the candidate's own values.
-    candidate_base = {key: value for key, value in params.items() if not key.startswith("search.")}
-    if outcome is not None:
-        # The parent's model.* params are those of the model it holds: the refit best candidate.
-        best_params = {key: param_text(value) for key, value in outcome.best_params.items()}
-        params.update({f"model.{key}": value for key, value in best_params.items()})
-        params.update({f"search.best.{key}": value for key, value in best_params.items()})
-        params["search.n_candidates"] = len(outcome.candidates)
-        best = outcome.best
-        metrics.update(
-            {f"cv.{outcome.spec.scoring}.mean": best.mean, f"cv.{outcome.spec.scoring}.std": best.std}
-        )
-        metrics["search.seconds"] = outcome.seconds
-    with mlflow.start_run(experiment_id=experiment_id, run_name=title) as run:
-        mlflow.set_tags(
-            {
-                **tags,
-                "experiment_file": str(experiment.path),
-                "config.sha256": experiment.config_hash,
-                "mlflow.note.content": experiment.description,
-                **track.provenance_tags(manifest, GUIDELINES),
-                **({"search.role": "parent", "search.n_jobs": str(outcome.n_jobs)} if outcome else {}),
-            }
-        )
-        mlflow.log_params(track.run_params(params))
-        mlflow.log_metrics(metrics)
-        mlflow.log_text(experiment.source, "experiment.toml")
-        mlflow.log_dict(manifest, "dataset_manifest.json")
-        artifacts.log_evaluation(experiment.task, scores, predictions, labels)
-        _log_dataset(dataset, experiment.task, data_path, manifest)
-        _log_model(model, experiment, dataset, manifest)
-        search = {}
-        if outcome is not None:
-            children = log_candidates(outcome, run.info.run_id, experiment_id, candidate_base, tags)
-            search = {
-                "candidates": len(children),
-                "child_run_ids": children,
-                "best_params": outcome.best_params,
-                "scoring": outcome.spec.scoring,
-                "cv_mean": outcome.best.mean,
-                "cv_std": outcome.best.std,
-            }
-    return TrainResult(
-        run_id=run.info.run_id,
-        run_name=title,
-        experiment_name=experiment_name,
-        tracking_uri=uri,
-        model_uri=f"runs:/{run.info.run_id}/model",
-        metrics=metrics,
-        data_version=manifest["version"],
-        search=search,
-    )
-
-
-def _log_dataset(dataset: Any, task: str, data_path: Path, manifest: dict) -> None:
-    """The splits as run inputs; MLflow's own digest is partial, so our full content hash rides along as a tag."""
-    import warnings
-
-    import mlflow
-
-    with warnings.catch_warnings():
-        # Schema inference hints that int columns cannot hold missing values; our offsets never miss.
-        warnings.filterwarnings(
-            "ignore", message="Hint: Inferred schema contains integer", category=UserWarning
-        )
-        for split, context in (("train", "training"), ("validation", "validation"), ("test", "testing")):
-            if split in dataset:
-                source = mlflow.data.from_huggingface(
-                    dataset[split],
-                    path=str(data_path.resolve()),
-                    name=f"{task}-{manifest['version']}-{split}",
-                    digest=manifest["content_hash"][:32],
-                )
-                tags = {"content_hash": manifest["content_hash"], "split": split}
-                mlflow.log_input(source, context=context, tags=tags)
-
-
-def _log_model(model: Any, experiment: Experiment, dataset: Any, manifest: dict) -> Any:
-    import mlflow
-    from mlflow.models import infer_signature
-
-    from toolkit.models import SKOPS_TRUSTED_TYPES
-
-    sample = dataset["train"].select(range(min(3, len(dataset["train"]))))
-    X_sample, _ = task_data(sample, experiment.task)
-    if experiment.task == "claims":
-        input_example = X_sample
-        signature = infer_signature(X_sample, model.predict(X_sample))
-    else:
-        # Token lists: one column of string arrays, the way pandas (and so MLflow's pyfunc) carries them.
-        import pandas as pd
-
-        input_example = pd.DataFrame({"tokens": [list(tokens) for tokens in X_sample]})
-        signature = infer_signature(
-            input_example, pd.DataFrame({"tags": [list(t) for t in model.predict(X_sample)]})
-        )
-    return mlflow.sklearn.log_model(
-        model,
-        name="model",
-        serialization_format="skops",
-        skops_trusted_types=SKOPS_TRUSTED_TYPES,
-        signature=signature,
-        input_example=input_example,
-        pip_requirements=_requirements(),
-        metadata={
-            "task": experiment.task,
-            "dataset_version": manifest["version"],
-            "estimator": experiment.estimator,
-        },
-    )
-
-
-def _requirements() -> list[str]:
-    """Pinned from what is installed: MLflow's own inference takes seconds per model and guesses."""
-    from importlib import metadata
-
-    return [f"{name}=={metadata.version(name)}" for name in ("scikit-learn", "numpy", "scipy", "skops")]

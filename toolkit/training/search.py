@@ -8,7 +8,7 @@
     scoring = "macro_f1"                # claims: macro_f1 (default), weighted_f1, accuracy; entities: span_f1
 
 The best candidate is refit on the whole train split and becomes the run's model; `toolkit train` scores it on
-validation and test like any other model and logs one nested run per candidate with its CV scores.
+validation and test like any other model; `toolkit.tracking.log` logs one nested run per candidate with its CV scores.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ __all__ = [
     "run_search",
     "param_text",
     "describe",
-    "log_candidates",
 ]
 
 METHODS = ("grid", "random")
@@ -241,44 +240,3 @@ def param_text(value: Any) -> str:
 def describe(params: dict[str, Any]) -> str:
     """`C=0.5, use_cues=True`: a candidate's parameters in a run name."""
     return ", ".join(f"{name}={param_text(value)}" for name, value in sorted(params.items()))
-
-
-def log_candidates(
-    outcome: SearchOutcome, parent_run_id: str, experiment_id: str, base_params: dict[str, str], tags: dict
-) -> list[str]:
-    """One finished child run per candidate under `parent_run_id`: its full model params and its CV scores."""
-    from mlflow import MlflowClient
-    from mlflow.entities import Metric, Param
-
-    from toolkit.tracking import store as track
-
-    client = MlflowClient()
-    now = int(time.time() * 1000)
-    key = f"cv.{outcome.spec.scoring}"
-    run_ids = []
-    for candidate in outcome.candidates:
-        params = {
-            **base_params,
-            **{f"model.{name}": param_text(value) for name, value in candidate.params.items()},
-        }
-        params["search.candidate"] = candidate.index
-        metrics = {
-            f"{key}.mean": candidate.mean,
-            f"{key}.std": candidate.std,
-            "cv.rank": float(candidate.rank),
-        }
-        metrics["cv.fit_seconds"] = candidate.fit_seconds
-        run = client.create_run(
-            experiment_id,
-            run_name=f"candidate {candidate.index} · {describe(candidate.params)}"[:240],
-            tags={**tags, "mlflow.parentRunId": parent_run_id, "search.role": "candidate"},
-        )
-        client.log_batch(
-            run.info.run_id,
-            metrics=[Metric(name, value, now, 0) for name, value in metrics.items()]
-            + [Metric(key, score, now, fold) for fold, score in enumerate(candidate.folds)],
-            params=[Param(name, value) for name, value in track.run_params(params).items()],
-        )
-        client.set_terminated(run.info.run_id)
-        run_ids.append(run.info.run_id)
-    return run_ids

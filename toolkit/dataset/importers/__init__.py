@@ -34,6 +34,7 @@ from toolkit.dataset.importers.sentences import read_sentences
 from toolkit.dataset.importers.szeged import LABELS as UNCERTAINTY_LABELS
 from toolkit.dataset.importers.szeged import read_uncertainty_xml
 from toolkit.errors import ToolkitError
+from toolkit.project import SEED
 from toolkit.text.bio import repair_bio
 
 __all__ = [
@@ -273,7 +274,7 @@ def import_corpus(
     output: str | Path,
     *,
     label_map: Mapping[str, str | None] | None = None,
-    seed: int = 13,
+    seed: int = SEED,
     split_names: Mapping[str, str] | None = None,
     validation_fraction: float = 0.15,
     test_fraction: float = 0.15,
