@@ -8,7 +8,15 @@ from __future__ import annotations
 import typer
 from typer.core import TyperGroup
 
-from toolkit.cli import dataset_cmd, ingest_cmd, labelstudio_cmd, model_cmd, runs_cmd, schema_cmd
+from toolkit.cli import (
+    agreement_cmd,
+    dataset_cmd,
+    ingest_cmd,
+    labelstudio_cmd,
+    model_cmd,
+    runs_cmd,
+    schema_cmd,
+)
 from toolkit.errors import ToolkitError
 
 
@@ -42,6 +50,7 @@ app.add_typer(labelstudio_cmd.app, name="labelstudio")
 ingest_cmd.register(app)
 model_cmd.register(app)
 labelstudio_cmd.register(app)
+agreement_cmd.register(app)
 
 
 def main() -> None:
