@@ -4,8 +4,8 @@ Each work file (`fr/*.txt`, `en/*.txt`; layout in `prepare.py`) holds one senten
 status, with entities marked inline. This script rebuilds each article's text, checks it against the hash recorded
 when the file was prepared (an annotator who edited the text, not only the markup, is told where), and writes the
 export exactly as Label Studio 1.23's full JSON export lays it out, through `annotations/markup.py`.
-An article annotated a second time, independently (`second/<lang>/<id>.txt`, for the agreement study), gets a second
-annotation by another annotator; the adjudicated first file is the reviewer's ground truth.
+An article annotated twice, independently (`first-pass/` and `second/`, for the agreement study), carries both
+passes as two annotators' annotations, and its adjudicated file (`fr/`, `en/`) as the reviewer's ground truth.
 
     .venv/bin/python annotations/wikinews/build_export.py [--check]
 """
@@ -31,7 +31,7 @@ import markup as sample  # noqa: E402
 
 OUTPUT = ROOT / "annotations" / "exports" / "wikinews" / "2026-11-30T220000Z.json"
 STATUSES = {"FACT", "REPORTED", "SPECULATIVE", "FORECAST", "OPINION"}
-GAPS = {"": " ", "/": "\n"}
+REVIEWER = 4  # the Label Studio user who adjudicates double-annotated tasks
 
 
 @dataclass
@@ -136,27 +136,40 @@ def build(schema_path: Path = ROOT / "annotations" / "schema.toml") -> list[dict
     schema = load_schema(schema_path)
     first = read_corpus(HERE, schema)
     second = read_corpus(HERE / "second", schema) if (HERE / "second").is_dir() else {}
+    first_pass = read_corpus(HERE / "first-pass", schema) if (HERE / "first-pass").is_dir() else {}
     tasks, next_annotation = [], 1
     for task_id, article in enumerate(first.values(), start=1):
         check_sentences(article)
         primary = sample.ANNOTATORS[task_id % len(sample.ANNOTATORS)]
         minutes = task_id * 11.0
         result = sample.result_of(article.text, article.regions, next_annotation)
-        annotations = [sample.annotation(next_annotation, task_id, primary, result, minutes)]
+        # A task with no claim and no entity (a lone question or link line) is what Label Studio calls skipped.
+        annotations = [
+            sample.annotation(next_annotation, task_id, primary, result, minutes, cancelled=not result)
+        ]
         next_annotation += 1
         other = second.get(article.article_id)
         if other is not None:
-            if other.text != article.text:
+            # Two independent passes (first-pass/ as it was before adjudication, second/), then the adjudicated
+            # version in fr/ or en/ as the reviewer's ground truth: what `toolkit agreement` compares and what
+            # `dataset build` keeps.
+            raw = first_pass.get(article.article_id)
+            if raw is None or other.text != article.text or raw.text != article.text:
                 raise SystemExit(
-                    f"second/{article.lang}/{article.article_id}: text differs from the first pass"
+                    f"{article.article_id}: needs first-pass/ and second/ files with the same text"
                 )
-            independent = sample.ANNOTATORS[(task_id + 1) % len(sample.ANNOTATORS)]
-            result = sample.result_of(other.text, other.regions, next_annotation)
-            annotations.insert(
-                0, sample.annotation(next_annotation, task_id, independent, result, minutes - 5)
-            )
-            next_annotation += 1
-            annotations[-1]["ground_truth"] = True  # adjudicated
+            annotations = []
+            for annotator, version, shift in (
+                (primary, raw, -10),
+                (sample.ANNOTATORS[(task_id + 1) % len(sample.ANNOTATORS)], other, -5),
+                (REVIEWER, article, 0),
+            ):
+                result = sample.result_of(version.text, version.regions, next_annotation)
+                annotations.append(
+                    sample.annotation(next_annotation, task_id, annotator, result, minutes + shift)
+                )
+                next_annotation += 1
+            annotations[-1]["ground_truth"] = True
         data = sample.task_data(article.article_id, article.lang, article.title, article.text)
         if article.url:
             data["url"] = article.url
@@ -164,9 +177,64 @@ def build(schema_path: Path = ROOT / "annotations" / "schema.toml") -> list[dict
     return tasks
 
 
+SOURCES = ROOT / "annotations" / "SOURCES.md"
+SOURCES_HEAD = """# Sources of the shipped corpus, and credits
+
+The real corpus in `annotations/wikinews/` (and its export in `annotations/exports/wikinews/`) is built from three
+public corpora whose licences allow redistribution with attribution. We normalised whitespace the way `toolkit
+ingest` does and changed nothing else in the texts; the claim statuses, the MONEY, PERCENT and relative-DATE
+entities, and every English entity are our own annotations (`annotations/GUIDELINES.md`); the French PER, ORG,
+LOC and DATE entities started from WiNER-fr's and were brought to our guidelines by hand. Our annotations are
+shared under the same terms as the texts they annotate (CC BY).
+
+- **French: WiNER-fr** (Yoann Dupont, `github.com/YoannDupont/WiNER-fr`, v0.2.0): French Wikinews articles of
+  2016-2017 with named entities. Texts: Wikinews, **CC BY 2.5**; WiNER annotations: **CC BY 4.0**.
+- **English: MEANTIME** (Minard et al., "MEANTIME, the NewsReader Multilingual Event and Time Corpus", LREC 2016):
+  English Wikinews articles. Texts: Wikinews, **CC BY 2.5**. MEANTIME's own annotation layers are not shipped.
+- **English: NewsSD-ENG** (Antici et al., "A Corpus for Sentence-level Subjectivity Detection on English News
+  Articles", LREC-COLING 2024, `github.com/nlp-unibo/newssd-eng`): news sentences, **CC BY 4.0**. Its SUBJ/OBJ
+  labels are not shipped and were not looked at while labelling.
+- **Wikinews** (`wikinews.org`): every article below is © its Wikinews contributors, CC BY 2.5
+  (`creativecommons.org/licenses/by/2.5/`).
+
+French page addresses are WiNER's own; English ones are rebuilt from MEANTIME's file names and may differ from
+the live page in punctuation. The SoftBank article in `../shared/examples` is not part of this corpus and is never
+trained on.
+
+"""
+
+
+def write_sources(articles: dict[str, Article]) -> int:
+    """annotations/SOURCES.md: the credits and one line per shipped article (title, Wikinews page, licence)."""
+    lines = [SOURCES_HEAD]
+    for lang, heading, licence in (
+        ("fr", "French Wikinews articles (WiNER-fr)", "CC BY 2.5 (text), CC BY 4.0 (WiNER entities)"),
+        ("en", "English Wikinews articles (MEANTIME)", "CC BY 2.5"),
+    ):
+        chosen = [a for a in articles.values() if a.lang == lang and not a.source.startswith("newssd")]
+        lines.append(f"## {heading}: {len(chosen)} articles, licence {licence}\n")
+        lines.append("| id | title | Wikinews page | source file |")
+        lines.append("|---|---|---|---|")
+        for article in chosen:
+            title = (article.title or "").replace("|", "\\|")
+            source = article.source.split(" ", 1)[-1]
+            lines.append(f"| {article.article_id} | {title} | {article.url} | {source} |")
+        lines.append("")
+    newssd = [a for a in articles.values() if a.source.startswith("newssd")]
+    lines.append(f"## NewsSD-ENG sentences: {len(newssd)}, licence CC BY 4.0\n")
+    lines.append(
+        "Every line of `annotations/wikinews/en/newssd-train.txt` ends with its row in NewsSD-ENG's `train.csv`"
+        " (`# row N`); the tasks are `newssd-train-001` to "
+        f"`newssd-train-{len(newssd):03d}` in that order.\n"
+    )
+    SOURCES.write_text("\n".join(lines), encoding="utf-8")
+    return len(articles)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="check the work files, write nothing")
+    parser.add_argument("--sources", action="store_true", help="also write annotations/SOURCES.md")
     parser.add_argument("files", nargs="*", type=Path, help="check only these work files ('?' allowed)")
     arguments = parser.parse_args()
     if arguments.files:
@@ -180,6 +248,8 @@ def main() -> None:
             print(f"ok: {path} ({pending} sentences still '?')")
         return
     tasks = build()
+    if arguments.sources:
+        write_sources(read_corpus(HERE, load_schema(ROOT / "annotations" / "schema.toml")))
     if arguments.check:
         print(f"ok: {len(tasks)} tasks")
         return

@@ -42,7 +42,7 @@ def test_a_search_trained_against_the_server_is_promoted_and_served(
         parent.data.metrics
     )
     tags = parent.data.tags
-    assert tags["labelstudio.projects"] == "news-sample" and tags["guidelines.version"] == "1"
+    assert tags["labelstudio.projects"] == "news-sample" and tags["guidelines.version"] == "2"
     assert len(tags["dataset.content_hash"]) == 64 and len(tags["git.commit"]) == 40
 
     artifacts = {artifact.path for artifact in client.list_artifacts(parent.info.run_id)}
