@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LS_VENV := .venv-labelstudio
-DATA := data/sample
+DATA := data/corpus
 EXPERIMENTS := $(sort $(wildcard experiments/*.toml))
 
 # datasets and huggingface_hub never reach a hub from here (none is reachable, and a lookup costs time).

@@ -10,7 +10,7 @@
     C = 4.0                         # any parameter of the estimator
 
     [data]
-    path = "data/sample"            # overridden by `toolkit train --data`
+    path = "data/corpus"            # overridden by `toolkit train --data`
 
 Unknown sections or keys are refused with the file and key named, so a typo never silently trains defaults.
 """
