@@ -11,6 +11,7 @@
 
     [data]
     path = "data/corpus"            # overridden by `toolkit train --data`
+    train_languages = ["fr"]        # learn from French only (default: every language); scores stay per language
 
 Unknown sections or keys are refused with the file and key named, so a typo never silently trains defaults.
 """
@@ -47,7 +48,7 @@ ESTIMATORS = {
 SECTIONS = {
     "experiment": {"name", "task", "description"},
     "model": None,  # estimator parameters, checked against the estimator's own get_params()
-    "data": {"path", "positive_label"},
+    "data": {"path", "positive_label", "train_languages"},
     "search": None,  # hyper-parameter search, checked by toolkit.training.search
 }
 
@@ -64,6 +65,7 @@ class Experiment:
     source: str
     search: dict[str, Any] = field(default_factory=dict)
     positive_label: str | None = None
+    train_languages: tuple[str, ...] = ()  # empty: every language of the train split
 
     @property
     def config(self) -> dict[str, Any]:
@@ -130,7 +132,21 @@ def load_experiment(path: str | Path) -> Experiment:
         source=source,
         search=dict(raw.get("search", {})),
         positive_label=data.get("positive_label"),
+        train_languages=_languages(data.get("train_languages"), path),
     )
+
+
+def _languages(value: Any, path: Path) -> tuple[str, ...]:
+    """`[data] train_languages = ["fr"]`: learn from these languages only (every language when absent)."""
+    from toolkit.project import LANGUAGES
+
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value or any(item not in LANGUAGES for item in value):
+        raise ToolkitError(
+            f"{path}: `data.train_languages` must be a list of {', '.join(LANGUAGES)}, got {value!r}"
+        )
+    return tuple(value)
 
 
 def build_estimator(experiment: Experiment, seed: int | None = None) -> Any:

@@ -100,8 +100,30 @@ def score_split(
     return classification_metrics(y, predictions, labels, positive=positive), predictions
 
 
+def _per_language(
+    task: TaskSpec, rows: Any, split: str, y: list, predicted: list, labels: list[str], positive: str | None
+) -> dict[str, dict[str, float]]:
+    """`test.fr`, `test.en`: the split's scores for each language on its own, so a run shows how it carries
+    across languages (with `train_languages`, the other language is a source the model never saw)."""
+    from toolkit.models.metrics import classification_metrics, span_metrics
+
+    languages = list(rows["lang"])
+    scores = {}
+    for lang in sorted(set(languages)):
+        keep = [index for index, value in enumerate(languages) if value == lang]
+        truth, guessed = (
+            [y[i] for i in keep],
+            [list(predicted[i]) if task.sequence else predicted[i] for i in keep],
+        )
+        if task.sequence:
+            scores[f"{split}.{lang}"] = span_metrics(truth, guessed)
+        else:
+            scores[f"{split}.{lang}"] = classification_metrics(truth, guessed, labels, positive=positive)
+    return scores if len(scores) > 1 else {}
+
+
 def fit(
-    experiment_path: str | Path,
+    experiment_path: str | Path | Experiment,
     data_dir: str | Path | None = None,
     *,
     seed: int = SEED,
@@ -117,13 +139,19 @@ def fit(
     offline_hubs()
     from toolkit.dataset import load_dataset
 
-    experiment = load_experiment(experiment_path)
+    experiment = (
+        experiment_path if isinstance(experiment_path, Experiment) else load_experiment(experiment_path)
+    )
     spec = parse_search(experiment)
     task = task_spec(experiment.task)
     data_path = Path(data_dir or experiment.data_path or DEFAULT_DATA)
     dataset, manifest = load_dataset(data_path, experiment.task)
     if "train" not in dataset:
         raise ToolkitError(f"{data_path}: the {experiment.task} dataset has no train split")
+    if experiment.train_languages:
+        dataset["train"] = dataset["train"].filter(lambda row: row["lang"] in experiment.train_languages)
+        if not len(dataset["train"]):
+            raise ToolkitError(f"{data_path}: no train rows in {', '.join(experiment.train_languages)}")
     X_train, y_train = task.xy(dataset["train"])
     labels = task.labels(dataset["train"])
     outcome = None
@@ -148,6 +176,9 @@ def fit(
             X, y = task.xy(dataset[split])
             scores[split], predicted = score_split(model, task, X, y, labels, experiment.positive_label)
             predictions[split] = (dataset[split], y, predicted)
+            scores.update(
+                _per_language(task, dataset[split], split, y, predicted, labels, experiment.positive_label)
+            )
     return FitResult(
         experiment=experiment,
         model=model,
