@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import secrets
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from toolkit.ingest.synthetic import synthetic_articles  # noqa: E402
 from toolkit.labelstudio.client import RetryPolicy, Settings, connect  # noqa: E402
 from toolkit.labelstudio.project import init_project  # noqa: E402
 from toolkit.labelstudio.push import push_tasks  # noqa: E402
@@ -42,42 +42,12 @@ BEGIN, END = "<!-- labelstudio-export:begin -->", "<!-- labelstudio-export:end -
 
 
 def write_articles(path: Path, count: int, seed: int = 11) -> Path:
-    rng = random.Random(seed)
-    orgs = [
-        "Écovia",
-        "Castelmar",
-        "Halvorsen Semiconductor",
-        "Tidewell Pharma",
-        "Quillon Motors",
-        "Rivenbank",
-    ]
-    people = ["Zoé Durand", "Marta Lindqvist", "Paul Garnier", "Lena Varga"]
+    """`count` made-up articles (toolkit.ingest.synthetic), written as `toolkit ingest` would write them."""
     with path.open("w", encoding="utf-8") as stream:
-        for index in range(count):
-            org, person = rng.choice(orgs), rng.choice(people)
-            amount, pct, year = rng.randint(2, 900), rng.randint(1, 40), rng.choice([2025, 2026, 2027])
-            if index % 2:
-                lang = "en"
-                text = (
-                    f"{org} reported revenue of ${amount} million on Wednesday, up {pct}% from a year earlier. "
-                    f"The company expects margins of {pct + 1}% in {year}, {person} said. It may sell a division, "
-                    f"people familiar with the matter said. Analysts called the plan a bold bet (story {index})."
-                )
-            else:
-                lang = "fr"
-                text = (
-                    f"{org} a annoncé jeudi un chiffre d'affaires de {amount} millions d'euros, en hausse de {pct} % "
-                    f"sur un an. Le groupe prévoit que la marge atteindra {pct + 1} % en {year}, a déclaré {person}. "
-                    f"Selon des sources, {org} pourrait céder une filiale (article {index})."
-                )
+        for raw in synthetic_articles(count, seed, prefix="bench"):
+            text, lang = raw["text"], raw["lang"]
             article = Article(
-                f"bench-{index:06d}",
-                f"{org} {index}",
-                text,
-                lang,
-                text_hash(text),
-                "bench",
-                split_sentences(text, lang),
+                raw["id"], raw["title"], text, lang, text_hash(text), "bench", split_sentences(text, lang)
             )
             stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
     return path

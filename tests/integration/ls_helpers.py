@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,38 +31,13 @@ class LiveServer:
 
 def write_raw_articles(path: Path, count: int, seed: int = 7) -> Path:
     """`count` short made-up news articles, alternating French and English; EMOJI_ID has emoji and accents."""
-    rng = random.Random(seed)
-    orgs = [
-        "Écovia",
-        "Castelmar",
-        "Halvorsen Semiconductor",
-        "Tidewell Pharma",
-        "Quillon Motors",
-        "Rivenbank",
-    ]
-    people = ["Zoé Durand", "Marta Lindqvist", "Paul Garnier", "Lena Varga"]
+    from toolkit.ingest.synthetic import synthetic_articles
+
     lines = []
-    for index in range(count):
-        org, person = rng.choice(orgs), rng.choice(people)
-        amount, pct, year = rng.randint(2, 900), rng.randint(1, 40), rng.choice([2025, 2026, 2027])
-        if index % 2 == 0:
-            lang = "fr"
-            text = (
-                f"{org} a annoncé jeudi un chiffre d'affaires de {amount} millions d'euros, en hausse de {pct} % "
-                f"sur un an. Le groupe prévoit que la marge atteindra {pct + 1} % en {year}, a déclaré {person}. "
-                f"Selon des sources, {org} pourrait céder une filiale. C'est l'article numéro {index}."
-            )
-        else:
-            lang = "en"
-            text = (
-                f"{org} reported revenue of ${amount} million on Wednesday, up {pct}% from a year earlier. "
-                f"The company expects margins of {pct + 1}% in {year}, {person} said. "
-                f"It may sell a division, people familiar with the matter said. This is story number {index}."
-            )
-        article_id = f"art-{index:04d}"
-        if article_id == EMOJI_ID:
-            text = f"🚀 Zoé Durand 😀 : {text}"
-        lines.append(json.dumps({"id": article_id, "title": f"{org} {index}", "text": text, "lang": lang}))
+    for raw in synthetic_articles(count, seed):
+        if raw["id"] == EMOJI_ID:
+            raw["text"] = f"🚀 Zoé Durand 😀 : {raw['text']}"
+        lines.append(json.dumps(raw))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
