@@ -122,3 +122,13 @@ def write_json_atomic(path: str | Path, value: Any, *, overwrite: bool = True) -
     return write_text_atomic(
         path, json.dumps(value, ensure_ascii=False, indent=2) + "\n", overwrite=overwrite
     )
+
+
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """The settings a `.env` file holds (python-dotenv's reading, empty values left out); {} without the file."""
+    from dotenv import dotenv_values
+
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    return {key: value for key, value in dotenv_values(path).items() if value}

@@ -60,10 +60,10 @@ def load_settings(
     The URL defaults to the server `make label-studio` starts (127.0.0.1, LABEL_STUDIO_PORT or 8080). The key
     may be a legacy token or a personal access token (a JWT): the SDK tells them apart and refreshes a JWT.
     """
-    from dotenv import dotenv_values
+    from toolkit.io import read_env_file
 
     env_file = Path(env_file)
-    stored = {k: v for k, v in dotenv_values(env_file).items() if v} if env_file.is_file() else {}
+    stored = read_env_file(env_file)
 
     def value(name: str) -> str | None:
         return os.environ.get(name) or stored.get(name)

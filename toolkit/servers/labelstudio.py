@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
+from toolkit.io import read_env_file
 from toolkit.servers._process import alive, free_port, port_busy, port_setting, read_pid_file
 
 __all__ = [
@@ -83,14 +84,6 @@ class StopResult:
     killed: bool = False
 
 
-def _read_env_file(env_file: Path) -> dict[str, str]:
-    from dotenv import dotenv_values
-
-    if not env_file.exists():
-        return {}
-    return {key: value for key, value in dotenv_values(env_file).items() if value is not None}
-
-
 def load_credentials(env_file: str | Path = ".env", *, generate: bool = True) -> Credentials:
     """Username, password and API key from the environment, else .env; missing secrets are generated into .env.
 
@@ -98,7 +91,7 @@ def load_credentials(env_file: str | Path = ".env", *, generate: bool = True) ->
     (mode 600) so that the next start and the toolkit's client read the same ones.
     """
     env_file = Path(env_file)
-    stored = _read_env_file(env_file)
+    stored = read_env_file(env_file)
 
     def value(name: str) -> str | None:
         return os.environ.get(name) or stored.get(name) or None
@@ -328,7 +321,7 @@ def stop_server(data_dir: Path = DATA_DIR, timeout: float = 20.0) -> StopResult:
 
 
 def _port_from_env(env_file: Path) -> int:
-    return port_setting("LABEL_STUDIO_PORT", DEFAULT_PORT, _read_env_file(env_file).get("LABEL_STUDIO_PORT"))
+    return port_setting("LABEL_STUDIO_PORT", DEFAULT_PORT, read_env_file(env_file).get("LABEL_STUDIO_PORT"))
 
 
 def main(argv: list[str] | None = None) -> int:
