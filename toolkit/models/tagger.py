@@ -198,7 +198,11 @@ class EntityTagger(BaseEstimator):
     n_features : int
         Size of the hashed feature space.
     alpha : float
-        L2 penalty on the weights (per pass over the data).
+        L2 penalty on the weights, applied lazily: each mini-batch step penalises only the weights of the features
+        it holds, by alpha × (its tokens / all tokens). A feature present in every batch gets the full penalty per
+        pass; a rare feature gets the share of the batches it occurs in, so rare features are regularised less
+        than the full-batch objective says (the usual sparse-SGD trade: a step touches only the rows it uses).
+        The transition, start and end weights are in every step and get the full penalty.
     learning_rate : float
         AdaGrad base step size.
     max_iter : int
@@ -399,7 +403,7 @@ class EntityTagger(BaseEstimator):
                 marginals, pairs = forward_backward(
                     potentials, np.exp(trans) * allowed, np.exp(start) * allowed_start, np.exp(end)
                 )
-                # The penalty is spread over the pass in proportion to the tokens each step sees.
+                # Lazy L2 (see `alpha`): the step's share of the pass's penalty, on the rows this step touches only.
                 share = self.alpha * truth.shape[0] / n_tokens
                 grad = np.asarray(matrix.T @ (marginals.reshape(-1, n_tags) - truth)) + share * local_weights
                 local_squares = squares[columns] + grad * grad
