@@ -485,3 +485,17 @@ def test_tagger_takes_the_token_dataframe_mlflow_pyfunc_passes():
     y = [["B-ORG", "O", "B-PER", "I-PER"], ["B-LOC", "O"]]
     model = EntityTagger(max_iter=2, random_state=0).fit(X, y)
     assert model.predict(pd.DataFrame({"tokens": X})) == model.predict(X)
+
+
+def test_expected_calibration_error_matches_a_hand_computed_value():
+    from toolkit.models.metrics import expected_calibration_error
+
+    truth = ["a", "a", "b", "b"]
+    # Top-label confidences 0.9 (right), 0.6 (right), 0.7 (wrong: says a), 0.8 (right), each alone in its bin.
+    proba = [[0.9, 0.1], [0.6, 0.4], [0.7, 0.3], [0.2, 0.8]]
+    ece, bins = expected_calibration_error(truth, proba, ["a", "b"])
+    assert ece == pytest.approx((0.1 + 0.4 + 0.7 + 0.2) / 4)
+    assert [b["count"] for b in bins] == [0, 0, 0, 0, 0, 1, 1, 1, 1, 0]
+    assert bins[6]["accuracy"] == 0.0 and bins[8]["confidence"] == pytest.approx(0.9)
+    perfect, _ = expected_calibration_error(["a", "b"], [[1.0, 0.0], [0.0, 1.0]], ["a", "b"])
+    assert perfect == 0.0

@@ -66,3 +66,38 @@ def _prf(suffix: str, hits: int, predicted: int, expected: int) -> dict[str, flo
     recall = hits / expected if expected else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {f"span_precision{suffix}": precision, f"span_recall{suffix}": recall, f"span_f1{suffix}": f1}
+
+
+def expected_calibration_error(
+    y_true: Sequence[str], probabilities: Any, classes: Sequence[str], bins: int = 10
+) -> tuple[float, list[dict[str, float]]]:
+    """ECE of the top-label confidence (equal-width bins), and the bins of the reliability diagram.
+
+    Each bin: its confidence range, how many predictions fell in it, their mean confidence and how many of them
+    were right. ECE is the count-weighted mean gap between confidence and accuracy: 0 for perfect calibration.
+    """
+    import numpy as np
+
+    probabilities = np.asarray(probabilities, dtype=float)
+    confidence = probabilities.max(axis=1)
+    predicted = np.asarray(classes)[probabilities.argmax(axis=1)]
+    correct = predicted == np.asarray(y_true)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    table, gap = [], 0.0
+    for index in range(bins):
+        members = which == index
+        count = int(members.sum())
+        mean_confidence = float(confidence[members].mean()) if count else 0.0
+        accuracy = float(correct[members].mean()) if count else 0.0
+        gap += count * abs(mean_confidence - accuracy)
+        table.append(
+            {
+                "low": float(edges[index]),
+                "high": float(edges[index + 1]),
+                "count": count,
+                "confidence": mean_confidence,
+                "accuracy": accuracy,
+            }  # fmt: skip
+        )
+    return gap / max(len(confidence), 1), table

@@ -97,7 +97,13 @@ def score_split(
     predictions = list(model.predict(X))
     if task.sequence:
         return span_metrics(y, [list(tags) for tags in predictions]), predictions
-    return classification_metrics(y, predictions, labels, positive=positive), predictions
+    metrics = classification_metrics(y, predictions, labels, positive=positive)
+    if hasattr(model, "predict_proba") and len(y):
+        # Probabilities feed pre-annotation scores and active learning: how far to trust them is a metric too.
+        from toolkit.models.metrics import expected_calibration_error
+
+        metrics["ece"], _ = expected_calibration_error(y, model.predict_proba(X), list(model.classes_))
+    return metrics, predictions
 
 
 def _per_language(
