@@ -229,3 +229,28 @@ def test_adding_articles_leaves_the_others_where_they_were():
     after = split_groups([*groups, "en-new-1", "en-new-2"], {}, seed=13, fractions=(0.15, 0.15))
     moved = [group for group in groups if before[group] != after[group]]
     assert len(moved) <= 2, moved  # a shuffled list would move about half of them
+
+
+def test_the_shipped_corpus_is_real_news_of_both_languages_every_sentence_labelled(tmp_path):
+    """What the corpus promises (annotations/SOURCES.md): 342 real Wikinews articles, >= 4,000 labelled sentences,
+    >= 1,500 per language, the six entity types and the five statuses in both languages."""
+    from collections import Counter
+
+    from toolkit.dataset import training_snapshots
+
+    exports = training_snapshots(ROOT / "annotations" / "training.toml")
+    result = build_dataset(exports, tmp_path / "corpus", schema_path=SCHEMA)
+    claims, _ = load_dataset(tmp_path / "corpus", "claims")
+    rows = [row for split in claims.values() for row in split]
+    languages = Counter(row["lang"] for row in rows)
+    assert len(rows) >= 4000 and min(languages["fr"], languages["en"]) >= 1500
+    real = {row["article_id"] for row in rows if not row["article_id"].startswith("newssd-")}
+    assert len(real) >= 300
+    names = claims["train"].features["label"].names
+    for lang in ("fr", "en"):
+        statuses = Counter(names[row["label"]] for row in rows if row["lang"] == lang)
+        assert all(statuses[s] >= 20 for s in ("FACT", "REPORTED", "SPECULATIVE", "FORECAST", "OPINION")), (
+            statuses
+        )
+    counts = result.manifest.tasks["entities"]["label_counts"]["train"]
+    assert set(counts) == {"PER", "ORG", "LOC", "MONEY", "PERCENT", "DATE"} and min(counts.values()) >= 100
