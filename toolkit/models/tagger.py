@@ -14,169 +14,37 @@ feature matrix of a batch is a dense (tokens, features) array of hashed column i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.murmurhash import murmurhash3_32
 from sklearn.utils.validation import check_is_fitted
 
 from toolkit.models.crf import allowed_transitions, forward_backward, split_chain, viterbi
+from toolkit.models.features import (
+    FAR,
+    N_BASIC,
+    NEAR,
+    SLOT,
+    SLOTS,
+    Batch,
+    as_sentences,
+    contains,
+    feature_code,
+    hash_strings,
+    mix,
+    type_strings,
+    vocabularies,
+)
 from toolkit.text.bio import repair_bio
 
 __all__ = ["EntityTagger"]
 
 _FEATURE_SETS = ("basic", "rich")
-# Per-type slots, in order. The `basic` set uses the first nine (close to sklearn-crfsuite's tutorial features).
-_SLOTS = (
-    "w", "lower", "sshape", "suf2", "suf3", "title", "upper", "digit", "punct",  # basic
-    "shape", "pre1", "pre2", "pre3", "pre4", "suf1", "suf4", "len", "hyph", "lcknown", "capknown",
-)  # fmt: skip
-_N_BASIC = 9
-_SLOT = {name: index for index, name in enumerate(_SLOTS)}
-# What a neighbour at distance 1 contributes, and one further away.
-_NEAR = {
-    "basic": ("lower", "title", "upper"),
-    "rich": ("lower", "sshape", "shape", "suf3", "pre3", "title", "upper", "lcknown"),
-}
-_FAR = {"basic": ("lower", "title", "upper"), "rich": ("lower", "sshape", "title")}
-# Padding "words" before and after a sentence; type ids 0 and 1 in every batch.
-_BOS, _EOS = "\x02<s>", "\x03</s>"
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Sentences decoded together at prediction time (all of one length): bounds the (B, L, K, T) gather.
 _DECODE_CHUNK = 512
-
-
-def _shape(word: str, cap: int) -> str:
-    """Word shape: X/x/d for upper/lower/digit, other characters kept, runs longer than `cap` cut to `cap`."""
-    out: list[str] = []
-    run = 0
-    for char in word:
-        kind = "X" if char.isupper() else "x" if char.isalpha() else "d" if char.isdigit() else char
-        run = run + 1 if out and out[-1] == kind else 1
-        if run <= cap:
-            out.append(kind)
-    return "".join(out)
-
-
-def _type_strings(word: str, lowercase_known: bool, titlecase_known: bool) -> list[str]:
-    """The intrinsic features of one word, one string per slot of `_SLOTS`."""
-    if word in (_BOS, _EOS):
-        return [f"{slot}={word}" for slot in _SLOTS]
-    lower = word.lower()
-    values = (
-        word,
-        lower,
-        _shape(word, 1),
-        lower[-2:],
-        lower[-3:],
-        word.istitle(),
-        word.isupper(),
-        word.isdigit(),
-        not any(char.isalnum() for char in word),
-        _shape(word, 4),
-        word[:1],
-        word[:2],
-        word[:3],
-        word[:4],
-        lower[-1:],
-        lower[-4:],
-        min(len(word), 8),
-        "-" in word,
-        lowercase_known,
-        titlecase_known,
-    )
-    return [f"{slot}={value}" for slot, value in zip(_SLOTS, values, strict=True)]
-
-
-def _hash(string: str) -> int:
-    return murmurhash3_32(string, seed=17, positive=True)
-
-
-def _hash_strings(strings: Sequence[str]) -> np.ndarray:
-    return np.fromiter((_hash(s) for s in strings), dtype=np.uint64, count=len(strings))
-
-
-def _mix(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
-    """Combine two hash codes into one (a splitmix64-style finaliser; uint64 arithmetic wraps on purpose)."""
-    with np.errstate(over="ignore"):
-        x = (a * np.uint64(0x9E3779B97F4A7C15) + np.uint64(b) * np.uint64(0xBF58476D1CE4E5B9)) & _MASK64
-        x ^= x >> np.uint64(31)
-        x = (x * np.uint64(0x94D049BB133111EB)) & _MASK64
-        x ^= x >> np.uint64(29)
-    return x
-
-
-def _code(name: str) -> int:
-    return murmurhash3_32(name, seed=29, positive=True)
-
-
-class _Batch:
-    """Token-level arrays for a list of sentences: type ids, positions and sentence boundaries."""
-
-    def __init__(self, sentences: Sequence[Sequence[str]]):
-        self.lengths = np.fromiter((len(s) for s in sentences), dtype=np.int64, count=len(sentences))
-        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
-        vocab: dict[str, int] = {_BOS: 0, _EOS: 1}
-        ids = [vocab.setdefault(token, len(vocab)) for sentence in sentences for token in sentence]
-        self.types = list(vocab)
-        self.type_ids = np.asarray(ids, dtype=np.int64)
-        self.sentence = np.repeat(np.arange(len(sentences)), self.lengths)
-        self.position = np.arange(len(ids), dtype=np.int64) - self.starts[self.sentence]
-        self.length_of_token = self.lengths[self.sentence]
-
-    def by_length(self, chunk: int, rng: np.random.RandomState | None = None) -> Iterator[np.ndarray]:
-        """Token index arrays (B, L) of up to `chunk` sentences of one length; shuffled within a length by `rng`."""
-        for length in np.unique(self.lengths[self.lengths > 0]):
-            rows = np.flatnonzero(self.lengths == length)
-            if rng is not None:
-                rows = rng.permutation(rows)
-            for begin in range(0, len(rows), chunk):
-                yield self.starts[rows[begin : begin + chunk]][:, None] + np.arange(length)[None, :]
-
-
-def _as_sentences(X: object, name: str = "X") -> list[list[str]]:
-    if hasattr(X, "columns") and list(X.columns) == ["tokens"]:
-        # MLflow's pyfunc (serving, `mlflow models predict`) hands over a one-column DataFrame of token arrays.
-        X = list(X["tokens"])
-    if isinstance(X, str) or not hasattr(X, "__iter__"):
-        raise TypeError(f"{name} must be a list of sentences, each a list of token strings")
-    sentences = []
-    for sentence in X:
-        if isinstance(sentence, str) or not hasattr(sentence, "__iter__"):
-            raise TypeError(
-                f"{name} must be a list of sentences, each a list of token strings; got {sentence!r}"
-            )
-        sentences.append([str(token) for token in sentence])
-    return sentences
-
-
-def _vocabularies(sentences: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted hash codes of words seen in lower case and of words seen title-cased inside a sentence.
-
-    Why: a capitalised word whose lowercase form is common ("Shares" at the start of a sentence) is seldom an
-    entity, and an all-caps headline word whose title-case form appears mid-sentence often is. Stored as hashes
-    so the fitted model holds two integer arrays, not the training vocabulary.
-    """
-    lowercase, titlecase = set(), set()
-    for sentence in sentences:
-        for position, token in enumerate(sentence):
-            if token.islower():
-                lowercase.add(token)
-            elif position > 0 and token.istitle():
-                titlecase.add(token)
-    return np.unique(_hash_strings(sorted(lowercase))), np.unique(_hash_strings(sorted(titlecase)))
-
-
-def _contains(sorted_codes: np.ndarray, words: Sequence[str]) -> np.ndarray:
-    """For each word, whether its hash code is in `sorted_codes` (one vectorised search for all of them)."""
-    codes = _hash_strings(words)
-    if not len(sorted_codes):
-        return np.zeros(len(codes), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
-    return sorted_codes[at] == codes
 
 
 class EntityTagger(BaseEstimator):
@@ -238,8 +106,8 @@ class EntityTagger(BaseEstimator):
     def fit(self, X: Sequence[Sequence[str]], y: Sequence[Sequence[str]]) -> EntityTagger:
         """Learn weights from sentences `X` (lists of tokens) and their BIO tags `y`."""
         self._check_params()
-        sentences = _as_sentences(X)
-        tag_lists = [repair_bio(tags) for tags in _as_sentences(y, "y")]
+        sentences = as_sentences(X)
+        tag_lists = [repair_bio(tags) for tags in as_sentences(y, "y")]
         if len(sentences) != len(tag_lists):
             raise ValueError(f"X has {len(sentences)} sentences but y has {len(tag_lists)}")
         for index, (tokens, tags) in enumerate(zip(sentences, tag_lists, strict=True)):
@@ -255,23 +123,23 @@ class EntityTagger(BaseEstimator):
         types = sorted({label[2:] for label in labels if label != "O"})
         self.classes_ = np.array(["O", *[f"{p}-{t}" for t in types for p in ("B", "I")]], dtype=object)
         self.allowed_start_, self.allowed_transitions_ = allowed_transitions(list(self.classes_))
-        self.lowercase_vocab_, self.titlecase_vocab_ = _vocabularies(sentences)
+        self.lowercase_vocab_, self.titlecase_vocab_ = vocabularies(sentences)
 
         class_index = {tag: i for i, tag in enumerate(self.classes_)}
-        batch = _Batch(sentences)
+        batch = Batch(sentences)
         gold = np.array([class_index[tag] for tags in tag_lists for tag in tags], dtype=np.int64)
         self._train(self._features(batch), batch, gold)
         return self
 
     def predict(self, X: Sequence[Sequence[str]]) -> list[list[str]]:
         """The best valid BIO tag sequence for each sentence."""
-        batch, tags, _ = self._decode(_as_sentences(X), with_scores=False)
+        batch, tags, _ = self._decode(as_sentences(X), with_scores=False)
         labels = self.classes_[tags]
         return [list(labels[start : start + n]) for start, n in zip(batch.starts, batch.lengths, strict=True)]
 
     def predict_scores(self, X: Sequence[Sequence[str]]) -> list[list[float]]:
         """Per-token confidence in (0, 1] of the predicted tag: its CRF marginal probability."""
-        batch, _, confidence = self._decode(_as_sentences(X), with_scores=True)
+        batch, _, confidence = self._decode(as_sentences(X), with_scores=True)
         return [
             confidence[start : start + n].tolist()
             for start, n in zip(batch.starts, batch.lengths, strict=True)
@@ -302,14 +170,14 @@ class EntityTagger(BaseEstimator):
     def _type_table(self, types: Sequence[str]) -> np.ndarray:
         """Hash codes (n_types, n_slots) of every slot of every word type."""
         lowers = [word.lower() for word in types]
-        lowercase_known = _contains(self.lowercase_vocab_, lowers)
-        titlecase_known = _contains(self.titlecase_vocab_, [lower.title() for lower in lowers])
+        lowercase_known = contains(self.lowercase_vocab_, lowers)
+        titlecase_known = contains(self.titlecase_vocab_, [lower.title() for lower in lowers])
         strings: list[str] = []
         for word, lower_seen, title_seen in zip(types, lowercase_known, titlecase_known, strict=True):
-            strings.extend(_type_strings(word, bool(lower_seen), bool(title_seen)))
-        return _hash_strings(strings).reshape(len(types), len(_SLOTS))
+            strings.extend(type_strings(word, bool(lower_seen), bool(title_seen)))
+        return hash_strings(strings).reshape(len(types), len(SLOTS))
 
-    def _features(self, batch: _Batch) -> np.ndarray:
+    def _features(self, batch: Batch) -> np.ndarray:
         """Hashed feature columns (n_tokens, n_active) of every token of the batch."""
         table = self._type_table(batch.types)
         ids, position, length = batch.type_ids, batch.position, batch.length_of_token
@@ -321,32 +189,34 @@ class EntityTagger(BaseEstimator):
             shifted = ids[np.clip(np.arange(len(ids)) + offset, 0, last)]
             return np.where(inside, shifted, 0 if offset < 0 else 1)
 
-        columns = [table[ids, index] for index in range(len(_SLOTS) if rich else _N_BASIC)]
+        columns = [table[ids, index] for index in range(len(SLOTS) if rich else N_BASIC)]
         for distance in range(1, self.window + 1):
-            names = _NEAR[self.feature_set] if distance == 1 else _FAR[self.feature_set]
+            names = NEAR[self.feature_set] if distance == 1 else FAR[self.feature_set]
             for offset in (-distance, distance):
                 other = neighbour(offset)
-                columns.extend(_mix(table[other, _SLOT[name]], 1000 + offset) for name in names)
-        columns.append(np.full(len(ids), _code("bias"), dtype=np.uint64))
+                columns.extend(mix(table[other, SLOT[name]], 1000 + offset) for name in names)
+        columns.append(np.full(len(ids), feature_code("bias"), dtype=np.uint64))
         if rich:
-            lower, sshape = table[:, _SLOT["lower"]], table[:, _SLOT["sshape"]]
-            columns.append(_mix(sshape[ids], _code("position") + np.minimum(position, 3).astype(np.uint64)))
+            lower, sshape = table[:, SLOT["lower"]], table[:, SLOT["sshape"]]
+            columns.append(
+                mix(sshape[ids], feature_code("position") + np.minimum(position, 3).astype(np.uint64))
+            )
             headline = self._headline(batch)
-            columns.append(_mix(sshape[ids], _code("headline-shape") + headline))
-            columns.append(_mix(lower[ids], _code("headline-word") + headline))
+            columns.append(mix(sshape[ids], feature_code("headline-shape") + headline))
+            columns.append(mix(lower[ids], feature_code("headline-word") + headline))
             if self.window >= 1:
                 before, after = neighbour(-1), neighbour(1)
-                columns.append(_mix(_mix(lower[before], lower[ids]), _code("w-1 w0")))
-                columns.append(_mix(_mix(lower[ids], lower[after]), _code("w0 w+1")))
+                columns.append(mix(mix(lower[before], lower[ids]), feature_code("w-1 w0")))
+                columns.append(mix(mix(lower[ids], lower[after]), feature_code("w0 w+1")))
                 columns.append(
-                    _mix(_mix(_mix(sshape[before], sshape[ids]), sshape[after]), _code("s-1 s0 s+1"))
+                    mix(mix(mix(sshape[before], sshape[ids]), sshape[after]), feature_code("s-1 s0 s+1"))
                 )
-                columns.append(_mix(_mix(lower[before], sshape[ids]), _code("w-1 s0")))
-                columns.append(_mix(_mix(sshape[ids], lower[after]), _code("s0 w+1")))
+                columns.append(mix(mix(lower[before], sshape[ids]), feature_code("w-1 s0")))
+                columns.append(mix(mix(sshape[ids], lower[after]), feature_code("s0 w+1")))
         return (np.stack(columns, axis=1) % np.uint64(self.n_features)).astype(np.int64)
 
     @staticmethod
-    def _headline(batch: _Batch) -> np.ndarray:
+    def _headline(batch: Batch) -> np.ndarray:
         """1 for tokens of sentences whose words are all upper case (news headlines, datelines), else 0."""
         has_letters = np.array([any(c.isalpha() for c in word) for word in batch.types], dtype=bool)
         lettered = has_letters[batch.type_ids]
@@ -359,7 +229,7 @@ class EntityTagger(BaseEstimator):
 
     # ---- training ----------------------------------------------------------------------------------------
 
-    def _train(self, features: np.ndarray, batch: _Batch, gold: np.ndarray) -> None:
+    def _train(self, features: np.ndarray, batch: Batch, gold: np.ndarray) -> None:
         """AdaGrad on the CRF negative log-likelihood + L2, over fixed mini-batches of equal-length sentences."""
         rng = check_random_state(self.random_state)
         n_tags = len(self.classes_)
@@ -423,9 +293,9 @@ class EntityTagger(BaseEstimator):
 
     # ---- decoding ----------------------------------------------------------------------------------------
 
-    def _decode(self, sentences: list[list[str]], with_scores: bool) -> tuple[_Batch, np.ndarray, np.ndarray]:
+    def _decode(self, sentences: list[list[str]], with_scores: bool) -> tuple[Batch, np.ndarray, np.ndarray]:
         check_is_fitted(self, "coef_")
-        batch = _Batch(sentences)
+        batch = Batch(sentences)
         rows = self.feature_rows_[self._features(batch)]
         tags = np.zeros(len(batch.type_ids), dtype=np.int64)
         confidence = np.ones(len(batch.type_ids))

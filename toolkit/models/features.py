@@ -1,0 +1,180 @@
+"""Token features of the entity tagger, built per word type and hashed: slots, shapes, affixes, vocabularies.
+
+Every token feature is a hash of one intrinsic feature of the word at some offset (or a conjunction of two or
+three), so the string work is done once per distinct word and the rest is integer arithmetic on arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from sklearn.utils.murmurhash import murmurhash3_32
+
+__all__ = [
+    "SLOTS",
+    "N_BASIC",
+    "SLOT",
+    "NEAR",
+    "FAR",
+    "BOS",
+    "EOS",
+    "MASK64",
+    "word_shape",
+    "type_strings",
+    "hash_strings",
+    "hash_string",
+    "mix",
+    "feature_code",
+    "Batch",
+    "as_sentences",
+    "vocabularies",
+    "contains",
+]
+
+# Per-type slots, in order. The `basic` set uses the first nine (close to sklearn-crfsuite's tutorial features).
+SLOTS = (
+    "w", "lower", "sshape", "suf2", "suf3", "title", "upper", "digit", "punct",  # basic
+    "shape", "pre1", "pre2", "pre3", "pre4", "suf1", "suf4", "len", "hyph", "lcknown", "capknown",
+)  # fmt: skip
+N_BASIC = 9
+SLOT = {name: index for index, name in enumerate(SLOTS)}
+# What a neighbour at distance 1 contributes, and one further away.
+NEAR = {
+    "basic": ("lower", "title", "upper"),
+    "rich": ("lower", "sshape", "shape", "suf3", "pre3", "title", "upper", "lcknown"),
+}
+FAR = {"basic": ("lower", "title", "upper"), "rich": ("lower", "sshape", "title")}
+# Padding "words" before and after a sentence; type ids 0 and 1 in every batch.
+BOS, EOS = "\x02<s>", "\x03</s>"
+MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def word_shape(word: str, cap: int) -> str:
+    """Word shape: X/x/d for upper/lower/digit, other characters kept, runs longer than `cap` cut to `cap`."""
+    out: list[str] = []
+    run = 0
+    for char in word:
+        kind = "X" if char.isupper() else "x" if char.isalpha() else "d" if char.isdigit() else char
+        run = run + 1 if out and out[-1] == kind else 1
+        if run <= cap:
+            out.append(kind)
+    return "".join(out)
+
+
+def type_strings(word: str, lowercase_known: bool, titlecase_known: bool) -> list[str]:
+    """The intrinsic features of one word, one string per slot of `SLOTS`."""
+    if word in (BOS, EOS):
+        return [f"{slot}={word}" for slot in SLOTS]
+    lower = word.lower()
+    values = (
+        word,
+        lower,
+        word_shape(word, 1),
+        lower[-2:],
+        lower[-3:],
+        word.istitle(),
+        word.isupper(),
+        word.isdigit(),
+        not any(char.isalnum() for char in word),
+        word_shape(word, 4),
+        word[:1],
+        word[:2],
+        word[:3],
+        word[:4],
+        lower[-1:],
+        lower[-4:],
+        min(len(word), 8),
+        "-" in word,
+        lowercase_known,
+        titlecase_known,
+    )
+    return [f"{slot}={value}" for slot, value in zip(SLOTS, values, strict=True)]
+
+
+def hash_string(string: str) -> int:
+    return murmurhash3_32(string, seed=17, positive=True)
+
+
+def hash_strings(strings: Sequence[str]) -> np.ndarray:
+    return np.fromiter((hash_string(s) for s in strings), dtype=np.uint64, count=len(strings))
+
+
+def mix(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
+    """Combine two hash codes into one (a splitmix64-style finaliser; uint64 arithmetic wraps on purpose)."""
+    with np.errstate(over="ignore"):
+        x = (a * np.uint64(0x9E3779B97F4A7C15) + np.uint64(b) * np.uint64(0xBF58476D1CE4E5B9)) & MASK64
+        x ^= x >> np.uint64(31)
+        x = (x * np.uint64(0x94D049BB133111EB)) & MASK64
+        x ^= x >> np.uint64(29)
+    return x
+
+
+def feature_code(name: str) -> int:
+    return murmurhash3_32(name, seed=29, positive=True)
+
+
+class Batch:
+    """Token-level arrays for a list of sentences: type ids, positions and sentence boundaries."""
+
+    def __init__(self, sentences: Sequence[Sequence[str]]):
+        self.lengths = np.fromiter((len(s) for s in sentences), dtype=np.int64, count=len(sentences))
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+        vocab: dict[str, int] = {BOS: 0, EOS: 1}
+        ids = [vocab.setdefault(token, len(vocab)) for sentence in sentences for token in sentence]
+        self.types = list(vocab)
+        self.type_ids = np.asarray(ids, dtype=np.int64)
+        self.sentence = np.repeat(np.arange(len(sentences)), self.lengths)
+        self.position = np.arange(len(ids), dtype=np.int64) - self.starts[self.sentence]
+        self.length_of_token = self.lengths[self.sentence]
+
+    def by_length(self, chunk: int, rng: np.random.RandomState | None = None) -> Iterator[np.ndarray]:
+        """Token index arrays (B, L) of up to `chunk` sentences of one length; shuffled within a length by `rng`."""
+        for length in np.unique(self.lengths[self.lengths > 0]):
+            rows = np.flatnonzero(self.lengths == length)
+            if rng is not None:
+                rows = rng.permutation(rows)
+            for begin in range(0, len(rows), chunk):
+                yield self.starts[rows[begin : begin + chunk]][:, None] + np.arange(length)[None, :]
+
+
+def as_sentences(X: object, name: str = "X") -> list[list[str]]:
+    if hasattr(X, "columns") and list(X.columns) == ["tokens"]:
+        # MLflow's pyfunc (serving, `mlflow models predict`) hands over a one-column DataFrame of token arrays.
+        X = list(X["tokens"])
+    if isinstance(X, str) or not hasattr(X, "__iter__"):
+        raise TypeError(f"{name} must be a list of sentences, each a list of token strings")
+    sentences = []
+    for sentence in X:
+        if isinstance(sentence, str) or not hasattr(sentence, "__iter__"):
+            raise TypeError(
+                f"{name} must be a list of sentences, each a list of token strings; got {sentence!r}"
+            )
+        sentences.append([str(token) for token in sentence])
+    return sentences
+
+
+def vocabularies(sentences: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted hash codes of words seen in lower case and of words seen title-cased inside a sentence.
+
+    Why: a capitalised word whose lowercase form is common ("Shares" at the start of a sentence) is seldom an
+    entity, and an all-caps headline word whose title-case form appears mid-sentence often is. Stored as hashes
+    so the fitted model holds two integer arrays, not the training vocabulary.
+    """
+    lowercase, titlecase = set(), set()
+    for sentence in sentences:
+        for position, token in enumerate(sentence):
+            if token.islower():
+                lowercase.add(token)
+            elif position > 0 and token.istitle():
+                titlecase.add(token)
+    return np.unique(hash_strings(sorted(lowercase))), np.unique(hash_strings(sorted(titlecase)))
+
+
+def contains(sorted_codes: np.ndarray, words: Sequence[str]) -> np.ndarray:
+    """For each word, whether its hash code is in `sorted_codes` (one vectorised search for all of them)."""
+    codes = hash_strings(words)
+    if not len(sorted_codes):
+        return np.zeros(len(codes), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+    return sorted_codes[at] == codes
