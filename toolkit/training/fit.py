@@ -155,7 +155,8 @@ def fit(
     if "train" not in dataset:
         raise ToolkitError(f"{data_path}: the {experiment.task} dataset has no train split")
     if experiment.train_languages:
-        dataset["train"] = dataset["train"].filter(lambda row: row["lang"] in experiment.train_languages)
+        keep = [i for i, lang in enumerate(dataset["train"]["lang"]) if lang in experiment.train_languages]
+        dataset["train"] = dataset["train"].select(keep)
         if not len(dataset["train"]):
             raise ToolkitError(f"{data_path}: no train rows in {', '.join(experiment.train_languages)}")
     X_train, y_train = task.xy(dataset["train"])
