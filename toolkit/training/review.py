@@ -1,0 +1,95 @@
+"""Which labels are probably wrong: confident learning on out-of-fold probabilities (`toolkit review`).
+
+The method is confident learning (Northcutt, Jiang and Chuang, "Confident Learning: Estimating Uncertainty in
+Dataset Labels", JAIR 2021). cleanlab is its reference implementation, but it is AGPL-3.0, which would bind the
+toolkit's own licence for a few dozen lines; they are written here instead:
+
+1. every sentence gets class probabilities from a model that never saw it (cross-validation, folds grouped by
+   article so a sentence's neighbours are not in the training folds either);
+2. each class j gets a threshold t_j: the mean probability of j over the sentences labelled j (how confident the
+   model is, on average, when j is right);
+3. a sentence's *confident label* is the most probable class among those whose probability reaches their
+   threshold; when it exists and differs from the given label, the sentence is a suspect;
+4. suspects are ranked by how sure the model is: the margin between the confident label's probability and the
+   given label's (largest first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from toolkit.errors import ToolkitError
+
+__all__ = ["Suspect", "out_of_fold_probabilities", "confident_thresholds", "find_label_issues"]
+
+
+@dataclass(frozen=True)
+class Suspect:
+    index: int  # position in the rows given
+    given: str
+    suggested: str
+    given_probability: float
+    suggested_probability: float
+
+    @property
+    def margin(self) -> float:
+        return self.suggested_probability - self.given_probability
+
+
+def out_of_fold_probabilities(
+    estimator: Any, X: Any, y: Sequence[str], groups: Sequence[str], *, folds: int = 5, seed: int = 13
+) -> tuple[np.ndarray, list[str]]:
+    """(probabilities (n, classes), classes): each row predicted by a model fitted on the other articles' folds."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GroupKFold
+
+    labels = np.asarray(y)
+    classes = sorted(set(labels.tolist()))
+    if len(set(groups)) < folds:
+        raise ToolkitError(f"{len(set(groups))} articles are too few for {folds} folds grouped by article")
+    probabilities = np.zeros((len(labels), len(classes)))
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, held_out in splitter.split(np.zeros(len(labels)), labels, groups):
+        model = clone(estimator).fit(
+            X[train] if hasattr(X, "shape") else [X[i] for i in train], labels[train]
+        )
+        part = model.predict_proba(X[held_out] if hasattr(X, "shape") else [X[i] for i in held_out])
+        columns = [classes.index(label) for label in model.classes_]
+        probabilities[np.ix_(held_out, columns)] = part  # a class absent from the training folds stays at 0
+    return probabilities, classes
+
+
+def confident_thresholds(y: Sequence[str], probabilities: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """t_j: the mean probability of class j over the rows labelled j (1.0 for a class nobody labelled)."""
+    labels = np.asarray(y)
+    return np.array(
+        [
+            probabilities[labels == label, index].mean() if np.any(labels == label) else 1.0
+            for index, label in enumerate(classes)
+        ]
+    )
+
+
+def find_label_issues(y: Sequence[str], probabilities: np.ndarray, classes: Sequence[str]) -> list[Suspect]:
+    """The rows whose confident label differs from their given label, most certain first."""
+    labels = np.asarray(y)
+    thresholds = confident_thresholds(labels, probabilities, classes)
+    above = np.where(probabilities >= thresholds[None, :], probabilities, -1.0)
+    confident = above.argmax(axis=1)
+    has_confident = above.max(axis=1) >= 0
+    given = np.array([list(classes).index(label) for label in labels])
+    suspects = [
+        Suspect(
+            index=int(row),
+            given=str(labels[row]),
+            suggested=str(classes[confident[row]]),
+            given_probability=float(probabilities[row, given[row]]),
+            suggested_probability=float(probabilities[row, confident[row]]),
+        )
+        for row in np.flatnonzero(has_confident & (confident != given))
+    ]
+    return sorted(suspects, key=lambda suspect: (-suspect.margin, suspect.index))
