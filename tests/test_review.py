@@ -60,3 +60,30 @@ def test_out_of_fold_probabilities_come_from_models_that_never_saw_the_article()
     assert (np.asarray(classes)[probabilities.argmax(axis=1)] == np.asarray(labels)).mean() > 0.9
     with pytest.raises(ToolkitError, match="too few for 5 folds"):
         out_of_fold_probabilities(ClaimClassifier(), X[:6], labels[:6], groups[:6])
+
+
+def test_review_command_lists_suspects_of_a_claims_dataset(small_export, tmp_path):
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+    from toolkit.dataset import build_dataset
+
+    data = tmp_path / "data"
+    build_dataset([small_export], data, validation_fraction=0.2, test_fraction=0.2)
+    experiment = tmp_path / "claims.toml"
+    experiment.write_text(
+        '[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\nmin_df = 1\n'
+    )
+    output = tmp_path / "suspects.jsonl"
+    result = CliRunner().invoke(
+        app,
+        ["review", str(experiment), "--data", str(data), "--folds", "3", "--limit", "2", "-o", str(output)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "suspects among" in result.output and output.is_file()
+    lines = [line for line in output.read_text().splitlines() if line]
+    assert all('"given"' in line and '"article_id"' in line for line in lines)
+    entities = tmp_path / "entities.toml"
+    entities.write_text('[experiment]\ntask = "entities"\n[model]\nestimator = "EntityTagger"\n')
+    refused = CliRunner().invoke(app, ["review", str(entities), "--data", str(data)])
+    assert refused.exit_code == 1 and "review works on claim statuses" in refused.output

@@ -14,6 +14,7 @@ from toolkit.cli import (
     ingest_cmd,
     labelstudio_cmd,
     model_cmd,
+    review_cmd,
     runs_cmd,
     schema_cmd,
 )
@@ -51,6 +52,7 @@ ingest_cmd.register(app)
 model_cmd.register(app)
 labelstudio_cmd.register(app)
 agreement_cmd.register(app)
+review_cmd.register(app)
 
 
 def main() -> None:

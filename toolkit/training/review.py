@@ -24,7 +24,14 @@ import numpy as np
 
 from toolkit.errors import ToolkitError
 
-__all__ = ["Suspect", "out_of_fold_probabilities", "confident_thresholds", "find_label_issues"]
+__all__ = [
+    "Suspect",
+    "Finding",
+    "out_of_fold_probabilities",
+    "confident_thresholds",
+    "find_label_issues",
+    "review_claims",
+]
 
 
 @dataclass(frozen=True)
@@ -93,3 +100,57 @@ def find_label_issues(y: Sequence[str], probabilities: np.ndarray, classes: Sequ
         for row in np.flatnonzero(has_confident & (confident != given))
     ]
     return sorted(suspects, key=lambda suspect: (-suspect.margin, suspect.index))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A suspect with what a reviewer needs to judge it."""
+
+    suspect: Suspect
+    article_id: str
+    sentence_id: str
+    split: str
+    text: str
+
+
+def review_claims(
+    data_dir: Any, experiment_path: Any, *, splits: Sequence[str] = ("train", "validation"), folds: int = 5,
+    seed: int = 13,
+) -> tuple[list[Finding], int]:  # fmt: skip
+    """(suspects of a claims dataset, most certain first; sentences reviewed), the experiment's model giving the
+    out-of-fold probabilities. The test split is left out by default: it measures, it is not tuned on."""
+    from pathlib import Path
+
+    from toolkit.dataset import load_dataset
+    from toolkit.tasks import TASKS
+    from toolkit.training.experiments import build_estimator, load_experiment
+
+    experiment = load_experiment(experiment_path)
+    if experiment.task != "claims":
+        raise ToolkitError(
+            f"{experiment.path}: review works on claim statuses; this experiment is {experiment.task}"
+        )
+    dataset, _ = load_dataset(Path(data_dir), "claims")
+    rows = [(split, row) for split in splits if split in dataset for row in dataset[split]]
+    if not rows:
+        raise ToolkitError(f"{data_dir}: no rows in {', '.join(splits)}")
+    texts, labels = [], []
+    for split in splits:
+        if split in dataset:
+            X, y = TASKS["claims"].xy(dataset[split])
+            texts.extend(X), labels.extend(y)
+    groups = [row["article_id"] for _, row in rows]
+    probabilities, classes = out_of_fold_probabilities(
+        build_estimator(experiment, seed), np.array(texts, dtype=str), labels, groups, folds=folds, seed=seed
+    )
+    findings = [
+        Finding(
+            suspect,
+            rows[suspect.index][1]["article_id"],
+            rows[suspect.index][1]["id"],
+            rows[suspect.index][0],
+            rows[suspect.index][1]["text"],
+        )  # fmt: skip
+        for suspect in find_label_issues(labels, probabilities, classes)
+    ]
+    return findings, len(rows)

@@ -1,0 +1,55 @@
+"""`toolkit review`: the claim labels a model trained on the other articles disagrees with most confidently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from toolkit.project import DATA, SEED
+
+
+def review_command(
+    experiment: Annotated[
+        Path,
+        typer.Argument(
+            help="A claims experiment file: its model gives the probabilities.", exists=True, dir_okay=False
+        ),
+    ],
+    data: Annotated[
+        Path, typer.Option("--data", help="Dataset directory.", exists=True, file_okay=False)
+    ] = DATA,
+    limit: Annotated[int, typer.Option(min=1, help="How many suspects to print.")] = 20,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds, grouped by article.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of the folds and the model.")] = SEED,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write every suspect as JSONL.")
+    ] = None,
+) -> None:
+    """List probable label errors in a claims dataset (confident learning on out-of-fold probabilities).
+
+    Example: toolkit review experiments/claims-logreg.toml --data data/corpus --limit 10
+    """
+    from dataclasses import asdict
+
+    from toolkit.io import write_jsonl_atomic
+    from toolkit.training.review import review_claims
+
+    findings, reviewed = review_claims(data, experiment, folds=folds, seed=seed)
+    typer.echo(
+        f"{len(findings)} suspects among {reviewed} sentences (train and validation), most certain first:"
+    )
+    for finding in findings[:limit]:
+        suspect = finding.suspect
+        typer.echo(
+            f"  {finding.sentence_id}  {suspect.given} → {suspect.suggested} "
+            f"({suspect.given_probability:.2f} vs {suspect.suggested_probability:.2f})  {finding.text[:100]}"
+        )
+    if output is not None:
+        write_jsonl_atomic(output, ({**asdict(f), "margin": f.suspect.margin} for f in findings))
+        typer.echo(f"wrote {len(findings)} suspects to {output}")
+
+
+def register(root: typer.Typer) -> None:
+    root.command("review")(review_command)
