@@ -1,4 +1,4 @@
-"""Reading raw articles from .txt, .jsonl and .csv files, directories of them, and saved Hugging Face datasets."""
+"""Reading raw articles from .txt, .jsonl, .csv and saved .html pages, directories of them, and saved HF datasets."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from toolkit.text.normalize import normalize
 
 __all__ = ["RawArticle", "read_input", "EXTENSIONS"]
 
-EXTENSIONS = (".txt", ".jsonl", ".csv")
+# Files of articles, and saved web pages (one article each).
+TEXT_EXTENSIONS = (".txt", ".jsonl", ".csv")
+PAGE_EXTENSIONS = (".html", ".htm")
+EXTENSIONS = TEXT_EXTENSIONS + PAGE_EXTENSIONS
 # Fields with a meaning of their own; every other field of a record goes under `meta`.
 _FIELDS = ("text", "id", "title", "lang")
 # Fields of an already-ingested article that are recomputed from the new text, so the old values would lie.
@@ -97,6 +100,21 @@ def _read_txt(path: Path) -> Iterator[RawArticle]:
     if not text.strip():
         raise ToolkitError(f"{path}: file is empty")
     yield RawArticle(text=text, source=str(path))
+
+
+def _read_html(path: Path) -> Iterator[RawArticle]:
+    # Bytes, not text: a saved page declares its own charset (often not UTF-8), and the extractor honours it.
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise ToolkitError(f"{path}: cannot read ({exc.strerror})") from None
+    if not content.strip():
+        raise ToolkitError(f"{path}: file is empty")
+    from toolkit.ingest.html import extract_page
+
+    page = extract_page(content)
+    # A page without article text (an index, a cookie wall) is read, then counted as empty by ingest.
+    yield RawArticle(text=page.text, source=str(path), title=page.title, meta=page.meta())
 
 
 def _read_jsonl(path: Path) -> Iterator[RawArticle]:
@@ -180,7 +198,10 @@ def _read_directory(path: Path) -> Iterator[RawArticle]:
         if child.is_file() and child.suffix.lower() in EXTENSIONS and not child.name.startswith(".")
     )
     if not files:
-        raise ToolkitError(f"{path}: no {', '.join(EXTENSIONS)} files, and not a saved Hugging Face dataset")
+        raise ToolkitError(
+            f"{path}: no {', '.join(TEXT_EXTENSIONS)} files or {', '.join(PAGE_EXTENSIONS)} pages,"
+            " and not a saved Hugging Face dataset"
+        )
     for child in files:
         yield from read_input(child)
 
@@ -193,7 +214,13 @@ def read_input(path: Path) -> Iterator[RawArticle]:
         return
     if not path.exists():
         raise ToolkitError(f"{path}: file not found")
-    readers = {".txt": _read_txt, ".jsonl": _read_jsonl, ".csv": _read_csv}
+    readers = {
+        ".txt": _read_txt,
+        ".jsonl": _read_jsonl,
+        ".csv": _read_csv,
+        ".html": _read_html,
+        ".htm": _read_html,
+    }
     reader = readers.get(path.suffix.lower())
     if reader is None:
         raise ToolkitError(
