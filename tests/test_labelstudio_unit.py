@@ -322,7 +322,8 @@ def test_the_real_export_parses_with_every_annotator(tmp_path: Path) -> None:
         1,
         0,
     )
-    assert result.slug == "project-2" and result.written and result.path.parent == tmp_path / "project-2"
+    # No title given: the folder is named after the project id the export's tasks carry.
+    assert result.written and result.path.parent == result.folder == tmp_path / "project-2-p2"
     assert json.loads(result.path.read_text(encoding="utf-8")) == json.loads(
         REAL_EXPORT.read_text(encoding="utf-8")
     )
@@ -333,7 +334,7 @@ def test_pull_never_overwrites_and_skips_unchanged(fake: FakeLabelStudio, tmp_pa
     tasks = json.loads(REAL_EXPORT.read_text(encoding="utf-8"))
     fake.export_payload = tasks
     first = pull("News Desk", exports_dir=tmp_path, client=client_for(fake))
-    assert first.written and first.path.parent.name == slugify("News Desk") == "news-desk"
+    assert first.written and first.path.parent.name == slugify("News Desk") + "-p1" == "news-desk-p1"
     assert fake.export_requests[0]["serialization_options"] == {"predictions": {"only_id": False}}
     tasks[0]["predictions"][0]["created_ago"] = "5 minutes"  # changes on every export: not a change
     same = pull("News Desk", exports_dir=tmp_path, client=client_for(fake))
@@ -350,7 +351,7 @@ def test_pull_never_overwrites_and_skips_unchanged(fake: FakeLabelStudio, tmp_pa
 def test_pull_writes_nothing_before_the_first_annotation(fake: FakeLabelStudio, tmp_path: Path) -> None:
     fake.add_project("news")
     result = pull("news", exports_dir=tmp_path, client=client_for(fake))
-    assert not result.written and result.report.tasks == 0 and not (tmp_path / "news").exists()
+    assert not result.written and result.report.tasks == 0 and not any(tmp_path.iterdir())
     assert fake.export_requests[0]["task_filter_options"] == {"only_with_annotations": True}
 
 
@@ -361,7 +362,7 @@ def test_pull_cli_reports_counts(tmp_path: Path) -> None:
     )
     again = CliRunner().invoke(app, ["pull", "--file", str(REAL_EXPORT), "--exports-dir", str(tmp_path)])
     assert "unchanged since" in again.output and "nothing written" in again.output
-    assert len(list((tmp_path / "project-2").glob("*.json"))) == 1
+    assert len(list((tmp_path / "project-2-p2").glob("2*.json"))) == 1
 
 
 # ---- the local server's credentials ----------------------------------------------------------------------

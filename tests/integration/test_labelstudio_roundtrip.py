@@ -105,7 +105,9 @@ def test_round_trip(ls_env: LiveServer, tmp_path: Path, monkeypatch: pytest.Monk
     pulled = run("pull", "--project", PROJECT, "--exports-dir", exports)
     assert pulled.exit_code == 0, pulled.output
     assert "15 tasks, 15 annotations kept, 1 cancelled" in pulled.output, pulled.output
-    (snapshot,) = (exports / "round-trip").glob("*.json")
+    folder = exports / f"round-trip-p{project.id}"  # the title's slug and the project id
+    assert f"into {folder}/" in pulled.output
+    (snapshot,) = folder.glob("2*.json")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d{6}Z\.json", snapshot.name)
     raw = json.loads(snapshot.read_text(encoding="utf-8"))
     two_annotators = next(task for task in raw if task["id"] == annotated[0].id)
@@ -119,7 +121,7 @@ def test_round_trip(ls_env: LiveServer, tmp_path: Path, monkeypatch: pytest.Monk
 
     unchanged = run("pull", "--project", PROJECT, "--exports-dir", exports)
     assert unchanged.exit_code == 0 and "nothing written" in unchanged.output, unchanged.output
-    assert len(list((exports / "round-trip").glob("*.json"))) == 1
+    assert len(list(folder.glob("2*.json"))) == 1
 
     data = tmp_path / "data"
     built = run("dataset", "build", snapshot, "--output", data)

@@ -11,7 +11,7 @@ from pathlib import Path
 from toolkit.dataset.store import SPLITS, Manifest, split_groups, write_dataset
 from toolkit.errors import ToolkitError
 from toolkit.labelstudio.exports import ExportReport, TaskAnnotation, choose_annotation, read_export
-from toolkit.labelstudio.snapshots import latest_snapshot
+from toolkit.labelstudio.snapshots import check_snapshot_folder, latest_snapshot
 from toolkit.project import DATA, EXPORTS, SEED, TRAINING
 from toolkit.records import Span
 from toolkit.schema import DEFAULT_SCHEMA, Schema, load_schema
@@ -45,7 +45,8 @@ class BuildResult:
 
 def training_snapshots(config: Path = DEFAULT_TRAINING, root: Path | None = None) -> list[Path]:
     """The newest snapshot of each project `config` lists (`projects = [...]`), from `root` (default: the
-    `exports` folder beside the config). A listed project without a snapshot is an error, not a silent gap."""
+    `exports` folder beside the config). A listed project without a snapshot is an error, not a silent gap, and
+    so is a folder whose newest snapshot would hide another project's (snapshots.check_snapshot_folder)."""
     from toolkit.io import parse_toml, read_text
 
     projects = parse_toml(read_text(config), str(config)).get("projects")
@@ -57,15 +58,21 @@ def training_snapshots(config: Path = DEFAULT_TRAINING, root: Path | None = None
         snapshot = latest_snapshot(root / project)
         if snapshot is None:
             raise ToolkitError(f"{config}: project {project!r} has no snapshot in {root / project}")
+        check_snapshot_folder(root / project, snapshot)
         snapshots.append(snapshot)
     return snapshots
 
 
 def latest_snapshots(root: Path = DEFAULT_EXPORTS) -> list[Path]:
-    """The newest export of each project folder under `root` (snapshot names sort by time)."""
+    """The newest export of each project folder under `root` (snapshot names sort by time); a folder whose newest
+    snapshot would hide another project's is refused (snapshots.check_snapshot_folder)."""
     if not root.is_dir():
         raise ToolkitError(f"{root}: no exports folder; pass export files or run `toolkit pull` first")
-    latest = [snapshot for folder in sorted(root.iterdir()) if (snapshot := latest_snapshot(folder))]
+    latest = []
+    for folder in sorted(root.iterdir()):
+        if snapshot := latest_snapshot(folder):
+            check_snapshot_folder(folder, snapshot)
+            latest.append(snapshot)
     if not latest:
         raise ToolkitError(
             f"{root}: no export snapshots found; pass export files or run `toolkit pull` first"

@@ -1,53 +1,75 @@
 """`toolkit pull`: a project's full JSON export, saved as a new append-only snapshot and checked span by span.
 
-Snapshots live in annotations/exports/<project slug>/<UTC time>.json; names sort by time, the newest is the
-one `toolkit dataset build` reads. A snapshot is written atomically and never replaces another; when the
-export holds the same content as the newest snapshot nothing is written. The export comes from an export
-snapshot on the server, the one kind that gives full prediction objects (the synchronous export gives ids).
+Snapshots live in annotations/exports/<folder>/<UTC time>.json, the folder named `<title slug>-p<project id>`
+(see snapshots.py); names sort by time, the newest is the one `toolkit dataset build` reads. A snapshot is
+written atomically and never replaces another; when the export holds the same content as the newest snapshot
+nothing is written. One pull or export of a project runs at a time (locks.py): a second one waits, then
+compares with what the first wrote. The export comes from an export snapshot on the server, the one kind that
+gives full prediction objects (the synchronous export gives ids); it is deleted once downloaded or when the
+pull fails, and the next pull deletes those a killed pull left.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import socket
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, connect
 from toolkit.labelstudio.exports import ExportReport, parse_export
-from toolkit.labelstudio.snapshots import SNAPSHOT_FORMAT, latest_snapshot
+from toolkit.labelstudio.locks import DEFAULT_WAIT, pid_alive, project_lock
+from toolkit.labelstudio.snapshots import (
+    SNAPSHOT_FORMAT,
+    claim_folder,
+    clean_temporary,
+    latest_snapshot,
+    resolve_folder,
+    slugify,
+)
 from toolkit.project import EXPORTS
 from toolkit.schema import DEFAULT_SCHEMA, load_schema
 
-__all__ = ["PullResult", "DEFAULT_EXPORTS", "slugify", "latest_snapshot", "fetch_export", "pull"]
+__all__ = [
+    "PullResult",
+    "DEFAULT_EXPORTS",
+    "slugify",
+    "latest_snapshot",
+    "fetch_export",
+    "delete_leftover_exports",
+    "pull",
+]
 
 DEFAULT_EXPORTS = EXPORTS
 # Fields that change on every export although the annotations did not ("created_ago": "3 minutes").
 VOLATILE = frozenset({"created_ago"})
+# Export snapshots this toolkit creates are titled "toolkit pull <host> pid <pid>", so that a later pull can tell
+# one a killed run left (its process is gone) from one a run elsewhere is still building.
+EXPORT_TITLE = re.compile(r"toolkit pull (\S+) pid (\d+)")
+FOREIGN_EXPORT_AGE = timedelta(days=1)
 
 
 @dataclass
 class PullResult:
     project: str
-    slug: str
+    folder: Path
     path: Path | None
     latest: Path | None
     report: ExportReport
     seconds: float
+    temporary_removed: int = 0
+    exports_deleted: int = 0
 
     @property
     def written(self) -> bool:
         return self.path is not None
-
-
-def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug or "project"
 
 
 def _canonical(value: Any) -> Any:
@@ -67,34 +89,26 @@ def _same_content(tasks: list[dict[str, Any]], path: Path) -> bool:
 
 
 def fetch_export(client: Client, project_id: int, timeout: float = 600.0) -> list[dict[str, Any]]:
-    """Every task with at least one annotation (cancelled ones too), all annotators, full prediction objects."""
+    """Every task with at least one annotation (cancelled ones too), all annotators, full prediction objects.
+
+    The export snapshot this creates on the server is deleted before returning, also when anything fails
+    (including Ctrl-C); one left by a killed process is deleted by the next pull (`delete_leftover_exports`).
+    """
     exports = client.sdk.projects.exports
     snapshot = client.call(
         "creating an export snapshot",
         exports.create,
         project_id,
-        title="toolkit pull",
+        title=f"toolkit pull {socket.gethostname()} pid {os.getpid()}",
         serialization_options={"predictions": {"only_id": False}},
         task_filter_options={"only_with_annotations": True},
     )
-    deadline = time.monotonic() + timeout
-    status = snapshot.status
-    while status != "completed":
-        if status == "failed":
-            raise ToolkitError(
-                f"Label Studio failed to build export snapshot {snapshot.id} of project {project_id}"
-            )
-        if time.monotonic() > deadline:
-            raise ToolkitError(f"export snapshot {snapshot.id} not ready after {timeout:.0f} s")
-        time.sleep(0.3)
-        status = client.call("waiting for the export snapshot", exports.get, project_id, snapshot.id).status
-    raw = client.call(
-        "downloading the export snapshot",
-        lambda: b"".join(exports.download(project_id, snapshot.id, export_type="JSON")),
-    )
-    # The snapshot served its purpose; the copy that counts is ours. A failure here loses nothing.
-    with contextlib.suppress(Exception):
-        exports.delete(project_id, snapshot.id)
+    try:
+        raw = _download(client, project_id, snapshot, timeout)
+    finally:
+        # The snapshot served its purpose; the copy that counts is ours. If this fails, the next pull retries it.
+        with contextlib.suppress(ToolkitError):
+            client.call("deleting the export snapshot", exports.delete, project_id, snapshot.id)
     try:
         tasks = json.loads(raw)
     except ValueError:
@@ -106,6 +120,48 @@ def fetch_export(client: Client, project_id: int, timeout: float = 600.0) -> lis
     return sorted(tasks, key=lambda task: task.get("id", 0))
 
 
+def _download(client: Client, project_id: int, snapshot: Any, timeout: float) -> bytes:
+    exports = client.sdk.projects.exports
+    deadline = time.monotonic() + timeout
+    status = snapshot.status
+    while status != "completed":
+        if status == "failed":
+            raise ToolkitError(
+                f"Label Studio failed to build export snapshot {snapshot.id} of project {project_id}"
+            )
+        if time.monotonic() > deadline:
+            raise ToolkitError(f"export snapshot {snapshot.id} not ready after {timeout:.0f} s")
+        time.sleep(0.3)
+        status = client.call("waiting for the export snapshot", exports.get, project_id, snapshot.id).status
+    return client.call(
+        "downloading the export snapshot",
+        lambda: b"".join(exports.download(project_id, snapshot.id, export_type="JSON")),
+    )
+
+
+def delete_leftover_exports(client: Client, project_id: int) -> int:
+    """Delete the export snapshots earlier pulls left on the server: those of a process on this host that has
+    ended, and those from other hosts older than a day. Run it while holding the project's lock."""
+    exports = client.sdk.projects.exports
+    host, now = socket.gethostname(), datetime.now(UTC)
+    deleted = 0
+    for export in client.call("listing export snapshots", exports.list, project_id):
+        match = EXPORT_TITLE.fullmatch(export.title or "")
+        if export.title == "toolkit pull":  # titled so by earlier versions, which ran no lock
+            stale = True
+        elif match is None:
+            stale = False  # someone else's export (the UI's, a script's)
+        elif match[1] == host:
+            stale = not pid_alive(int(match[2]))
+        else:
+            created = export.created_at
+            stale = created is not None and now - created.astimezone(UTC) > FOREIGN_EXPORT_AGE
+        if stale:
+            client.call("deleting a leftover export snapshot", exports.delete, project_id, export.id)
+            deleted += 1
+    return deleted
+
+
 def pull(
     project: str | None = None,
     *,
@@ -113,14 +169,16 @@ def pull(
     exports_dir: Path = DEFAULT_EXPORTS,
     schema_path: Path = DEFAULT_SCHEMA,
     client: Client | None = None,
+    lock_wait: float = DEFAULT_WAIT,
 ) -> PullResult:
     """Fetch `project`'s export (or read `file`, an export downloaded from the UI) and save it as a snapshot.
 
     Every span is checked on the way in (exports.parse_export, not strict: bad spans, unknown labels, cancelled
     and empty annotations are counted, UTF-16 drift repaired) and the counts are returned. The snapshot keeps
-    the export as Label Studio gave it: every annotator's work, nothing dropped.
+    the export as Label Studio gave it: every annotator's work, nothing dropped. The project's folder is locked
+    from before the export is made until the snapshot is written (a second pull waits up to `lock_wait` s).
     """
-    from toolkit.io import read_json, write_json_atomic
+    from toolkit.io import read_json
 
     began = time.monotonic()
     if project is None and file is None:
@@ -128,44 +186,52 @@ def pull(
             "give --project NAME (fetch from Label Studio) or --file EXPORT.json (a downloaded export)"
         )
     schema = load_schema(schema_path)
+    tasks: list[dict[str, Any]] = []
+    url = None
     if file is not None:
         tasks = read_json(file)
         if not isinstance(tasks, list):
             raise ToolkitError(f"{file}: not a Label Studio JSON export (expected a list of tasks)")
-        name = project or _project_name(tasks, file)
+        project_id = _project_id(tasks)
+        name = project or (f"project-{project_id}" if project_id is not None else file.stem)
         source = str(file)
     else:
         client = client or connect()
-        found = client.project(project)
-        tasks = fetch_export(client, found.id)
+        project_id, url = client.project(project).id, client.url
         name, source = project, f"project {project!r}"
-    report = parse_export(tasks, schema, source, strict=False).report
-    slug = slugify(name)
-    folder = exports_dir / slug
-    latest = latest_snapshot(folder)
-    if not tasks:
+    folder = resolve_folder(exports_dir, name, project_id)
+    with project_lock(folder, "pull", wait=lock_wait):
+        result = PullResult(name, folder, None, None, ExportReport(), 0.0)
+        result.temporary_removed = clean_temporary(folder)
+        if file is None:
+            result.exports_deleted = delete_leftover_exports(client, project_id)
+            tasks = fetch_export(client, project_id)
+        result.report = parse_export(tasks, schema, source, strict=False).report
+        result.latest = latest_snapshot(folder)
         # Nothing annotated yet: an empty snapshot would only become the "latest" that dataset build reads.
-        return PullResult(name, slug, None, latest, report, time.monotonic() - began)
-    if latest is not None and _same_content(tasks, latest):
-        return PullResult(name, slug, None, latest, report, time.monotonic() - began)
-    path = _write_snapshot(folder, tasks, write_json_atomic)
-    return PullResult(name, slug, path, latest, report, time.monotonic() - began)
+        if tasks and not (result.latest is not None and _same_content(tasks, result.latest)):
+            claim_folder(folder, name, project_id, url)
+            result.path = _write_snapshot(folder, tasks)
+    result.seconds = time.monotonic() - began
+    return result
 
 
-def _project_name(tasks: list[Any], file: Path) -> str:
+def _project_id(tasks: list[Any]) -> int | None:
     ids = {
         task.get("project") for task in tasks if isinstance(task, dict) and task.get("project") is not None
     }
-    return f"project-{ids.pop()}" if len(ids) == 1 else file.stem
+    return ids.pop() if len(ids) == 1 and isinstance(next(iter(ids)), int) else None
 
 
-def _write_snapshot(folder: Path, tasks: list[dict[str, Any]], write: Any) -> Path:
+def _write_snapshot(folder: Path, tasks: list[dict[str, Any]]) -> Path:
     """Write under a new UTC-time name; never replace a file (two pulls in one second: wait for the next)."""
+    from toolkit.io import write_json_atomic
+
     for _ in range(3):
         path = folder / datetime.now(UTC).strftime(SNAPSHOT_FORMAT)
         if not path.exists():
             try:
-                return write(path, tasks, overwrite=False)
+                return write_json_atomic(path, tasks, overwrite=False)
             except ToolkitError:
                 pass  # another pull took this name between the check and the link
         time.sleep(1.0 - datetime.now(UTC).microsecond / 1e6 + 0.01)

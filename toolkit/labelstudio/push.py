@@ -3,6 +3,8 @@
 A task carries the article id and its content hash; before importing, the project's tasks are listed and any
 article already there with the same hash is skipped, so a re-run creates no task. Pre-annotations (a model's or
 the rules') are checked here before anything leaves: the server accepts bad offsets and unknown labels silently.
+Listing and importing happen under the project's lock (locks.py, the same one `toolkit pull` takes), so two
+exports of the same articles at once cannot both find them missing: the second waits, then finds them there.
 
 Offsets are sent in code points, as Python counts. Measured on Label Studio 1.23.2 in a browser: its editor
 splits the text into code points ([...text]) for highlighting and for saving regions, so a prediction at
@@ -23,6 +25,9 @@ from typing import Any
 
 from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, collect, connect
+from toolkit.labelstudio.locks import DEFAULT_WAIT, project_lock
+from toolkit.labelstudio.snapshots import resolve_folder
+from toolkit.project import EXPORTS
 from toolkit.schema import DEFAULT_SCHEMA, TEXT_NAME, Schema, load_schema
 from toolkit.text.offsets import check_span
 
@@ -201,6 +206,8 @@ def push_tasks(
     schema_path: Path = DEFAULT_SCHEMA,
     client: Client | None = None,
     progress: Progress | None = None,
+    exports_dir: Path = EXPORTS,
+    lock_wait: float = DEFAULT_WAIT,
 ) -> PushResult:
     """Import `articles_path` into the project as tasks, with pre-annotations; with `output`, write them instead.
 
@@ -211,7 +218,8 @@ def push_tasks(
     existing task that has none from this model version gets one. A batch that fails with a 5xx or a timeout
     is tried again after a pause, but only for its tasks that the server does not already hold (a failed
     answer may follow a committed import). When the tries run out, ToolkitError says how far it got; running
-    the same command again finishes the job without duplicates.
+    the same command again finishes the job without duplicates. The project's lock, in its folder under
+    `exports_dir`, is held from the listing to the last import; another run waits up to `lock_wait` s for it.
     """
     from toolkit.ingest import read_articles
     from toolkit.io import write_json_atomic
@@ -238,6 +246,23 @@ def push_tasks(
     client = client or connect()
     project_id = client.project(project).id
     result.project_id = project_id
+    folder = resolve_folder(exports_dir, project, project_id)
+    with project_lock(folder, "export", wait=lock_wait):
+        _import_new(client, project_id, tasks, version, result, batch_size, progress)
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def _import_new(
+    client: Client,
+    project_id: int,
+    tasks: list[dict[str, Any]],
+    version: str | None,
+    result: PushResult,
+    batch_size: int,
+    progress: Progress | None,
+) -> None:
+    """List the project's tasks, then import the missing ones and the missing predictions (under the lock)."""
     present = existing_tasks(client, project_id)
     ids_present = {article_id for article_id, _ in present}
     new = [task for task in tasks if task_key(task["data"]) not in present]
@@ -269,8 +294,6 @@ def push_tasks(
             done += len(batch)
             if progress:
                 progress("importing", done, total)
-    result.seconds = time.monotonic() - began
-    return result
 
 
 def _give_up(client: Client, error: Exception, what: str, tries: int, imported: int) -> ToolkitError:
