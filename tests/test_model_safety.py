@@ -266,10 +266,9 @@ def test_a_model_from_toolkit_train_loads_and_predicts(store, tmp_path):
 def _genuine_folder(store, tmp_path: Path) -> Path:
     import mlflow
 
-    folder = Path(
+    return Path(
         mlflow.artifacts.download_artifacts(artifact_uri=store["genuine_uri"], dst_path=str(tmp_path))
     )
-    return folder
 
 
 def _edit_mlmodel(folder: Path, edit) -> None:  # noqa: ANN001
@@ -279,7 +278,7 @@ def _edit_mlmodel(folder: Path, edit) -> None:  # noqa: ANN001
     path.write_text(yaml.safe_dump(conf))
 
 
-def test_the_folder_list_of_trusted_types_is_ignored_both_ways(store, tmp_path):
+def test_the_folders_own_trusted_types_are_ignored(store, tmp_path):
     """A genuine model whose MLmodel trusts nothing still loads: our list decides, not the folder's."""
     folder = _genuine_folder(store, tmp_path)
     _edit_mlmodel(folder, lambda conf: conf["flavors"]["sklearn"].update(skops_trusted_types=[]))
@@ -316,7 +315,7 @@ def _set(key: str, value):  # noqa: ANN001, ANN202
         (
             lambda conf: conf["metadata"].update(task="entities"),
             None,
-            "holds a ClaimClassifier, not a EntityTagger",
+            "holds ClaimClassifier, not EntityTagger",
         ),
         (_set("serialization_format", "skops\nsecond line"), None, "serialized with 'skops\\nsecond line'"),
     ],
@@ -345,7 +344,7 @@ def test_a_plain_sklearn_estimator_is_not_a_toolkit_model(store, tmp_path):
     mlflow.sklearn.save_model(model, folder, metadata={"task": "claims"}, pip_requirements=["x"])
     with pytest.raises(ToolkitError) as refused:
         load_model(str(folder))
-    _refused(str(refused.value), str(folder), "holds a LogisticRegression, not a ClaimClassifier")
+    _refused(str(refused.value), str(folder), "holds LogisticRegression, not ClaimClassifier")
 
 
 def test_the_trusted_types_are_classes_of_ours_or_scikit_learn():

@@ -136,8 +136,8 @@ def _check_estimator(model_uri: str, model: Any, task: str) -> None:
     expected = getattr(toolkit.models, TASKS[task].estimator)
     if not isinstance(model, expected):
         raise ToolkitError(
-            f"{model_uri}: refused: its metadata says task {task} but it holds a {type(model).__name__}, "
-            f"not a {expected.__name__}; {RETRAIN}"
+            f"{model_uri}: refused: its metadata says task {task} but it holds {type(model).__name__}, "
+            f"not {expected.__name__}; {RETRAIN}"
         )
 
 
