@@ -16,10 +16,14 @@ __all__ = ["SKOPS_TRUSTED_TYPES", "ClaimClassifier", "EntityTagger"]
 
 # Every type in a fitted model that skops does not trust by default; pass it as `skops_trusted_types=` to
 # mlflow.sklearn.log_model and as `trusted=` to skops.io.load(s). Found with skops.io.get_untrusted_types.
+# This list, never the one a model folder carries, decides what `toolkit.tracking.models.load_model` builds: add
+# only classes whose construction runs no code of the file's choosing (no functions, no builtins).
 SKOPS_TRUSTED_TYPES: list[str] = [
     # A ClaimClassifier with classifier="linear_svm" holds a CalibratedClassifierCV, whose fitted parts these are.
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    # ClaimClassifier(cues=Path(...)) from a notebook keeps the Path; skops rebuilds it as PosixPath(*parts).
+    "pathlib.PosixPath",
     "toolkit.models.claims.ClaimClassifier",
     "toolkit.models.tagger.EntityTagger",
 ]

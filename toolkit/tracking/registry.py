@@ -1,6 +1,7 @@
 """The registry side of tracking: list and compare runs, promote one to an alias, and load a logged model.
 
-Every function returns data and prints nothing; `toolkit runs ...` formats it. Runs live in the MLflow
+Every function returns data and prints nothing; `toolkit runs ...` formats it. Loading a model (skops only, never
+the model's own code) lives in `toolkit.tracking.models`; `load_model` is re-exported here. Runs live in the MLflow
 experiments `toolkit-claims` and `toolkit-entities`; a search's candidates are nested runs under their parent.
 """
 
@@ -10,11 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
 from toolkit.tasks import TASKS as TASK_SPECS
+from toolkit.tracking.models import LoadedModel, load_model
 
 __all__ = [
     "RunSummary",
@@ -290,37 +291,3 @@ def promote(run_id: str, alias: str = "champion", *, tracking_uri: str | None = 
         created=not existing,
         previous_version=int(previous) if previous is not None else None,
     )
-
-
-@dataclass
-class LoadedModel:
-    uri: str
-    task: str
-    model: Any
-    version: str
-
-
-def load_model(model_uri: str) -> LoadedModel:
-    """Load a model logged by `toolkit train` (skops, never pickle) and the task it serves."""
-    import mlflow
-    import mlflow.sklearn
-
-    from toolkit.tracking import store
-
-    if Path(model_uri).is_file():
-        raise ToolkitError(
-            f"{model_uri}: is a file, not a model; pass a model URI such as runs:/RUN_ID/model or "
-            "models:/toolkit-claims@champion (`toolkit runs list` shows the runs)"
-        )
-    store.use_tracking(must_exist=True)
-    try:
-        info = mlflow.models.get_model_info(model_uri)
-        task = (info.metadata or {}).get("task")
-        model = mlflow.sklearn.load_model(model_uri)
-    except (mlflow.exceptions.MlflowException, OSError) as exc:
-        raise ToolkitError(f"{model_uri}: cannot load the model ({str(exc).splitlines()[0]})") from None
-    if task not in TASKS:
-        raise ToolkitError(
-            f"{model_uri}: not a toolkit model (its metadata names no task); train it with `toolkit train`"
-        )
-    return LoadedModel(uri=model_uri, task=task, model=model, version=store.model_version_label(model_uri))
