@@ -185,13 +185,29 @@ def test_rules_find_amounts_percentages_dates_and_cues() -> None:
 def test_export_is_idempotent_and_batched(fake: FakeLabelStudio, tmp_path: Path) -> None:
     project = fake.add_project("news")
     articles = write_articles(tmp_path / "articles.jsonl", 7)
-    first = push_tasks(articles, "news", predictor=RULES, batch_size=3, client=client_for(fake))
+    first = push_tasks(
+        articles,
+        "news",
+        predictor=RULES,
+        batch_size=3,
+        client=client_for(fake),
+        exports_dir=tmp_path / "exports",
+    )
     assert (first.created, first.existing, first.batches, fake.imports) == (7, 0, 3, 3)
     assert first.model_version == "rules-1" and first.spans > 7
-    again = push_tasks(articles, "news", predictor=RULES, batch_size=3, client=client_for(fake))
+    again = push_tasks(
+        articles,
+        "news",
+        predictor=RULES,
+        batch_size=3,
+        client=client_for(fake),
+        exports_dir=tmp_path / "exports",
+    )
     assert (again.created, again.existing, again.predictions_present, fake.imports) == (0, 7, 7, 3)
     limited = (
-        push_tasks(articles, "other", limit=2, client=client_for(fake)) if fake.add_project("other") else None
+        push_tasks(articles, "other", limit=2, client=client_for(fake), exports_dir=tmp_path / "exports")
+        if fake.add_project("other")
+        else None
     )
     assert limited.created == 2 and len(fake.task_keys(project)) == 7
 
@@ -199,11 +215,15 @@ def test_export_is_idempotent_and_batched(fake: FakeLabelStudio, tmp_path: Path)
 def test_predictions_reach_existing_tasks_once(fake: FakeLabelStudio, tmp_path: Path) -> None:
     fake.add_project("news")
     articles = write_articles(tmp_path / "articles.jsonl", 4)
-    push_tasks(articles, "news", client=client_for(fake))
+    push_tasks(articles, "news", client=client_for(fake), exports_dir=tmp_path / "exports")
     assert fake.predictions == []
-    added = push_tasks(articles, "news", predictor=RULES, client=client_for(fake))
+    added = push_tasks(
+        articles, "news", predictor=RULES, client=client_for(fake), exports_dir=tmp_path / "exports"
+    )
     assert (added.created, added.predictions_added) == (0, 4)
-    again = push_tasks(articles, "news", predictor=RULES, client=client_for(fake))
+    again = push_tasks(
+        articles, "news", predictor=RULES, client=client_for(fake), exports_dir=tmp_path / "exports"
+    )
     assert (again.predictions_added, again.predictions_present, len(fake.predictions)) == (0, 4, 4)
 
 
@@ -214,7 +234,14 @@ def test_a_lost_answer_is_retried_without_duplicates(
     project = fake.add_project("news")
     articles = write_articles(tmp_path / "articles.jsonl", 6)
     fake.faults = ["pass", fault]
-    result = push_tasks(articles, "news", predictor=RULES, batch_size=2, client=client_for(fake))
+    result = push_tasks(
+        articles,
+        "news",
+        predictor=RULES,
+        batch_size=2,
+        client=client_for(fake),
+        exports_dir=tmp_path / "exports",
+    )
     assert (result.created, result.retries) == (6, 1)
     keys = fake.task_keys(project)
     assert len(keys) == 6 == len(set(keys))
@@ -227,11 +254,13 @@ def test_persistent_failure_stops_with_one_line_and_a_rerun_finishes(
     articles = write_articles(tmp_path / "articles.jsonl", 6)
     fake.faults = ["pass", "500", "500", "500"]
     with pytest.raises(ToolkitError) as error:
-        push_tasks(articles, "news", batch_size=2, client=client_for(fake))
+        push_tasks(articles, "news", batch_size=2, client=client_for(fake), exports_dir=tmp_path / "exports")
     message = str(error.value)
     assert "answered 500 (importing tasks)" in message and "after 3 tries" in message and "\n" not in message
     assert "at least 2 new tasks imported: run the same command again" in message
-    rerun = push_tasks(articles, "news", batch_size=2, client=client_for(fake))
+    rerun = push_tasks(
+        articles, "news", batch_size=2, client=client_for(fake), exports_dir=tmp_path / "exports"
+    )
     assert (rerun.created, rerun.existing) == (4, 2) and len(set(fake.task_keys(project))) == 6
 
 

@@ -24,7 +24,7 @@ def ingest_command(
         typer.Argument(
             exists=True,
             metavar="INPUT",
-            help=".txt, .jsonl or .csv files, directories of them, or Hugging Face datasets saved with save_to_disk.",
+            help=".txt, .jsonl, .csv or saved web pages (.html, .htm), directories of them, or Hugging Face datasets saved with save_to_disk.",
             show_default=False,
         ),
     ],

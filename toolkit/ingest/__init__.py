@@ -1,6 +1,7 @@
 """Turn raw news articles into clean, deduplicated, sentence-split records (`toolkit ingest`).
 
-Inputs are .txt (one article per file), .jsonl and .csv (one article per line or row, a `text` field and
+Inputs are .txt and saved web pages .html/.htm (one article per file; a page's main text, title, date and author
+are extracted by trafilatura), .jsonl and .csv (one article per line or row, a `text` field and
 optional `id`, `title`, `lang`), directories of those, and Hugging Face datasets saved with `save_to_disk`.
 The output is JSONL, one `Article` per line; `read_articles` reads it back, checked.
 """
