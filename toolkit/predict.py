@@ -1,7 +1,8 @@
 """`toolkit predict`: entity and claim spans, with labels and scores, for articles, from MLflow models.
 
-A model URI is anything MLflow loads (`runs:/ID/model`, `models:/toolkit-claims@champion`). Each model knows
-its task from the metadata `toolkit train` logged with it: a claim classifier labels sentences, an entity
+A model URI names a model `toolkit train` logged (`runs:/ID/model`, `models:/toolkit-claims@champion`, a folder);
+it is loaded through skops with the toolkit's own trusted types only (`toolkit.tracking.models`), never pickle.
+Each model knows its task from the metadata `toolkit train` logged with it: a claim classifier labels sentences, an entity
 tagger labels tokens; both come back as character spans into the article's text."""
 
 from __future__ import annotations
