@@ -77,7 +77,7 @@ def list_command(
         table = Table(caption=f"{scores}; cv: the search's best")
         columns = ("run id", "name", "started", "validation", "test", "cv", "alias")
     else:
-        table = Table(caption=f"{scores}; --wide for more")
+        table = Table(caption=f"{scores}; --wide for more", show_lines=True)
         columns = ("run id · name", "validation", "test", "alias")
     for column in columns:
         table.add_column(
