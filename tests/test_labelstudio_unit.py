@@ -264,13 +264,13 @@ def test_persistent_failure_stops_with_one_line_and_a_rerun_finishes(
     assert (rerun.created, rerun.existing) == (4, 2) and len(set(fake.task_keys(project))) == 6
 
 
-def test_export_cli_dry_run_needs_no_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_push_cli_dry_run_needs_no_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
     articles = write_articles(tmp_path / "articles.jsonl", 5)
     output = tmp_path / "tasks.json"
     runner = CliRunner()
     result = runner.invoke(
-        app, ["export", str(articles), "--rules", "--limit", "3", "--dry-run", "-o", str(output)]
+        app, ["push", str(articles), "--rules", "--limit", "3", "--dry-run", "-o", str(output)]
     )
     assert result.exit_code == 0, result.output
     assert (
@@ -279,7 +279,7 @@ def test_export_cli_dry_run_needs_no_server(tmp_path: Path, monkeypatch: pytest.
     )
     tasks = json.loads(output.read_text(encoding="utf-8"))
     assert len(tasks) == 3 and all(task["predictions"][0]["result"] for task in tasks)
-    plain = runner.invoke(app, ["export", str(articles), "--dry-run", "-o", str(output)])
+    plain = runner.invoke(app, ["push", str(articles), "--dry-run", "-o", str(output)])
     assert "no pre-annotations" in plain.output and all(
         "predictions" not in t for t in json.loads(output.read_text())
     )
@@ -292,10 +292,11 @@ def test_export_cli_dry_run_needs_no_server(tmp_path: Path, monkeypatch: pytest.
             "choose one source of pre-annotations",
         ),
     ):
-        refused = runner.invoke(app, ["export", str(articles), *args])
+        # Options that do not go together are a usage mistake: exit 2, before the library runs.
+        refused = runner.invoke(app, ["push", str(articles), *args])
         lines = refused.output.strip().splitlines()
         assert (
-            refused.exit_code == 1
+            refused.exit_code == 2
             and len(lines) == 1
             and lines[0].startswith("error: ")
             and message in lines[0]

@@ -108,20 +108,44 @@ def test_list_shows_top_level_runs_newest_first(trained):
     assert second.run_id in limited.output and first.run_id not in limited.output
     other_task = invoke("runs", "list", "--task", "entities", uri=trained["uri"])
     assert other_task.exit_code == 0 and "no runs yet" in other_task.output
-    bad = invoke("runs", "list", "--task", "cats", uri=trained["uri"])
-    assert bad.exit_code == 1 and bad.output.count("\n") == 1
+    for mistake in (["--task", "cats"], ["--limit", "0"]):
+        bad = invoke("runs", "list", *mistake, uri=trained["uri"])
+        assert bad.exit_code == 2 and bad.output.count("\n") == 1, bad.output
+        assert bad.output.startswith(f"error: Invalid value for '{mistake[0]}'"), bad.output
 
 
-def test_compare_puts_the_per_class_test_f1_of_both_runs_side_by_side(trained):
+def test_list_fits_80_columns_and_wide_shows_every_column(trained):
     first, second = trained["results"]
-    result = invoke("runs", "compare", first.run_id, second.run_id, uri=trained["uri"])
+    narrow = CliRunner().invoke(
+        app, ["runs", "list", "--tracking-uri", trained["uri"]], env={"COLUMNS": "80"}
+    )
+    assert narrow.exit_code == 0, narrow.output
+    assert max(len(line) for line in narrow.output.splitlines()) <= 80, narrow.output
+    for run in (first, second):
+        assert run.run_id in narrow.output  # whole, on one line: it is copied into compare and promote
+    assert "started" not in narrow.output and "--wide" in narrow.output
+    wide = invoke("runs", "list", "--wide", uri=trained["uri"])
+    line = next(line for line in wide.output.splitlines() if first.run_id in line)
+    assert first.run_name in line and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", line)
+    assert "started" in wide.output and "cv" in wide.output
+
+
+@pytest.mark.parametrize("split", ["validation", "test", None])
+def test_compare_puts_the_per_class_f1_of_both_runs_side_by_side(trained, split):
+    first, second = trained["results"]
+    chosen = split or "validation"  # choose on validation, report test: validation unless told
+    options = ["--split", split] if split else []
+    result = invoke("runs", "compare", first.run_id, second.run_id, *options, uri=trained["uri"])
     assert result.exit_code == 0, result.output
-    assert "Test F1 per class (test.f1.<CLASS>)" in result.output
-    classes = [name.removeprefix("test.f1.") for name in first.metrics if name.startswith("test.f1.")]
+    assert f"{chosen.capitalize()} F1 per class ({chosen}.f1.<CLASS>)" in result.output
+    per_class = result.output.split("F1 per class")[1]
+    classes = [
+        name.removeprefix(f"{chosen}.f1.") for name in first.metrics if name.startswith(f"{chosen}.f1.")
+    ]
     assert classes
     for label in classes:
-        row = next(line for line in result.output.splitlines() if re.match(rf"[│|]\s*{label}\s*[│|]", line))
-        values = [run.metrics.get(f"test.f1.{label}") for run in (first, second)]
+        row = next(line for line in per_class.splitlines() if re.match(rf"[│|]\s*{label}\s*[│|]", line))
+        values = [run.metrics.get(f"{chosen}.f1.{label}") for run in (first, second)]
         expected = [f"{value:.3f}" if value is not None else "–" for value in values]
         assert re.findall(r"\d\.\d{3}|–", row) == expected, row
     assert first.run_name in result.output or first.run_id[:8] in result.output
@@ -138,6 +162,12 @@ def test_diff_only_hides_identical_params(trained):
         assert not re.search(rf"[│|]\s*{re.escape(same)}\s*[│|]", params), same
     assert "identical hidden" in params
     assert "test.macro_f1" in result.output  # metrics are all kept
+
+
+def test_compare_split_is_a_choice(trained):
+    first = trained["results"][0]
+    result = invoke("runs", "compare", first.run_id, "--split", "train", uri=trained["uri"])
+    assert result.exit_code == 2 and "'--split'" in result.output and result.output.count("\n") == 1
 
 
 def test_an_unknown_run_is_one_line(trained):

@@ -2,11 +2,15 @@
 
 A model URI names a model `toolkit train` logged (`runs:/ID/model`, `models:/toolkit-claims@champion`, a folder);
 it is loaded through skops with the toolkit's own trusted types only (`toolkit.tracking.models`), never pickle.
-Each model knows its task from the metadata `toolkit train` logged with it: a claim classifier labels sentences, an entity
-tagger labels tokens; both come back as character spans into the article's text."""
+Each model knows its task from the metadata `toolkit train` logged with it: a claim classifier labels sentences,
+an entity tagger labels tokens; both come back as character spans into the article's text.
+
+`predict_file` writes the predictions as JSONL (one `ArticlePrediction.to_dict()` per article) or CSV (one row
+per span, `CSV_COLUMNS`), and returns them with a per-sentence view (`ArticleView`) for a terminal table."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,15 +25,55 @@ from toolkit.text.sentences import sentence_offsets
 from toolkit.text.tokens import tokenize
 from toolkit.tracking.registry import LoadedModel, load_model
 
-__all__ = ["PredictResult", "predict_articles", "predict_file", "pre_annotations"]
+__all__ = [
+    "FILE_FORMATS",
+    "CSV_COLUMNS",
+    "SentenceView",
+    "ArticleView",
+    "PredictResult",
+    "predict_articles",
+    "predict_file",
+    "article_views",
+    "format_predictions",
+    "pre_annotations",
+]
+
+FILE_FORMATS = ("jsonl", "csv")
+CSV_COLUMNS = ("article_id", "model_version", "group", "label", "start", "end", "text", "score")
+
+
+@dataclass
+class SentenceView:
+    """One sentence of an article with what the models said about it."""
+
+    start: int
+    end: int
+    text: str
+    status: (
+        str | None
+    )  # the claim status; None when no claim span lies in the sentence (NONE, or no claims model)
+    score: float | None  # the claim's score
+    cue: str | None  # a cue phrase of toolkit/data/cues.toml, as the sentence writes it
+    cue_category: str | None  # its category: hedge, attribution, forecast or opinion
+    entities: list[PredictedSpan] = field(default_factory=list)
+
+
+@dataclass
+class ArticleView:
+    article_id: str
+    title: str | None
+    model_version: str
+    sentences: list[SentenceView]
 
 
 @dataclass
 class PredictResult:
-    output: Path
+    output: Path | None  # None: nothing written, the caller formats `predictions`
     articles: int
     spans: dict[str, int] = field(default_factory=dict)
     model_version: str = ""
+    predictions: list[ArticlePrediction] = field(default_factory=list)
+    views: list[ArticleView] = field(default_factory=list)
 
 
 def _claim_spans(loaded: LoadedModel, articles: Sequence[Any]) -> list[list[PredictedSpan]]:
@@ -105,23 +149,113 @@ def predict_articles(model_uris: Sequence[str], articles: Sequence[Any]) -> list
     return predictions
 
 
-def predict_file(model_uris: Sequence[str], articles_path: Path, output: Path) -> PredictResult:
-    """Predict for every article of an articles JSONL file and write one prediction per line, atomically."""
+def predict_file(
+    model_uris: Sequence[str], articles_path: Path, output: Path | None = None, *, format: str = "jsonl"
+) -> PredictResult:
+    """Predict for every article of an articles JSONL file; write them to `output` (atomically) in `format`
+    (jsonl or csv) unless it is None; return them with their per-sentence views."""
     from collections import Counter
 
     from toolkit.ingest import read_articles
-    from toolkit.io import write_jsonl_atomic
+    from toolkit.io import write_text_atomic
 
+    if format not in FILE_FORMATS:
+        raise ToolkitError(f"format must be one of {', '.join(FILE_FORMATS)}, got {format!r}")
     articles = read_articles(articles_path)
     predictions = predict_articles(model_uris, articles)
-    write_jsonl_atomic(output, (prediction.to_dict() for prediction in predictions))
+    if output is not None:
+        write_text_atomic(output, format_predictions(predictions, format))
     counts = Counter(span.group for prediction in predictions for span in prediction.spans)
     return PredictResult(
         output=output,
         articles=len(predictions),
         spans=dict(counts),
         model_version=predictions[0].model_version if predictions else "",
+        predictions=predictions,
+        views=article_views(articles, predictions),
     )
+
+
+def format_predictions(predictions: Sequence[ArticlePrediction], format: str = "jsonl") -> str:
+    """The predictions as JSONL (one article per line) or CSV (a header, then one row per span)."""
+    if format == "jsonl":
+        return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in predictions)
+    if format == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for prediction in predictions:
+            for span in prediction.spans:
+                writer.writerow(
+                    [
+                        prediction.article_id,
+                        prediction.model_version,
+                        span.group,
+                        span.label,
+                        span.start,
+                        span.end,
+                        span.text,
+                        round(span.score, 4),
+                    ]
+                )
+        return buffer.getvalue()
+    raise ToolkitError(f"format must be one of {', '.join(FILE_FORMATS)}, got {format!r}")
+
+
+def _cue_finder() -> Any:
+    """sentence, lang, claim status → (cue phrase, category) or (None, None): the cue that explains the status
+    if there is one, else the first cue of the rules' order (forecast, hedge, opinion, attribution)."""
+    from toolkit.models.rules import STATUS_OF_CUE, load_cues
+
+    cues = load_cues()
+    category_of = {status: category for category, status in STATUS_OF_CUE.items()}
+    rank = {status: index for index, status in enumerate(cues.order)}
+
+    def find(text: str, lang: str, status: str | None) -> tuple[str | None, str | None]:
+        pattern = cues.patterns.get(lang, cues.patterns.get("*"))
+        lowered = text.lower()
+        if pattern is None or len(lowered) != len(text):
+            return None, None
+        found = [(match.lastgroup, match.start(), match.end()) for match in pattern.finditer(lowered)]
+        if not found:
+            return None, None
+        chosen = next((hit for hit in found if hit[0] == status), None) or min(
+            found, key=lambda hit: (rank[hit[0]], hit[1])
+        )
+        return text[chosen[1] : chosen[2]], category_of[chosen[0]]
+
+    return find
+
+
+def article_views(articles: Sequence[Any], predictions: Sequence[ArticlePrediction]) -> list[ArticleView]:
+    """Per article, per sentence: the claim status and score, the cue, and the entities inside it."""
+    find_cue = _cue_finder()
+    views = []
+    for article, prediction in zip(articles, predictions, strict=True):
+        claims = [span for span in prediction.spans if span.group == "claims"]
+        entities = [span for span in prediction.spans if span.group != "claims"]
+        sentences = []
+        for start, end in sentence_offsets(article.text, article.lang, article.sentences):
+            claim = next((span for span in claims if start <= span.start and span.end <= end), None)
+            status = claim.label if claim else None
+            cue, category = find_cue(article.text[start:end], article.lang, status)
+            sentences.append(
+                SentenceView(
+                    start=start,
+                    end=end,
+                    text=article.text[start:end],
+                    status=status,
+                    score=claim.score if claim else None,
+                    cue=cue,
+                    cue_category=category,
+                    entities=[span for span in entities if start <= span.start < end],
+                )
+            )
+        views.append(ArticleView(article.id, article.title, prediction.model_version, sentences))
+    return views
 
 
 def pre_annotations(
@@ -129,7 +263,7 @@ def pre_annotations(
 ) -> list[ArticlePrediction] | None:
     """What pre-annotates tasks: MLflow models, or the rule pre-annotator (money, %, dates, claim cues), or nothing."""
     if model_uris and rules:
-        raise ToolkitError("choose one source of pre-annotations: --predictions MODEL_URI or --rules")
+        raise ToolkitError("choose one source of pre-annotations: model URIs or the rules, not both")
     if model_uris:
         return predict_articles(list(model_uris), articles)
     if rules:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from toolkit.cli._util import Command, example
 from toolkit.project import SCHEMA
 
 
@@ -23,10 +24,7 @@ def agreement_command(
     show: Annotated[int, typer.Option(min=0, help="How many disagreements to print.")] = 10,
     schema: Annotated[Path, typer.Option(help="The label schema.")] = SCHEMA,
 ) -> None:
-    """Cohen's kappa per annotator pair, Krippendorff's alpha, per-class kappa and entity span F1.
-
-    Example: toolkit agreement --file annotations/exports/wikinews/2026-11-30T220000Z.json -o agreement.json
-    """
+    """Cohen's kappa per annotator pair, Krippendorff's alpha, per-class kappa and entity span F1."""
     from dataclasses import asdict
 
     from rich.console import Console
@@ -76,4 +74,10 @@ def agreement_command(
 
 
 def register(root: typer.Typer) -> None:
-    root.command("agreement")(agreement_command)
+    root.command(
+        "agreement",
+        cls=Command,
+        epilog=example(
+            "toolkit agreement --file annotations/exports/wikinews/2026-11-30T220000Z.json -o agreement.json"
+        ),
+    )(agreement_command)

@@ -1,12 +1,13 @@
 """Turn news articles into annotated datasets and trained models.
 
-ingest → export to Label Studio → pull annotations → dataset build → train (MLflow) → predict.
+ingest → push to Label Studio → pull annotations → dataset build → train (MLflow) → predict.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
-from typer.core import TyperGroup
 
 from toolkit.cli import (
     agreement_cmd,
@@ -14,14 +15,16 @@ from toolkit.cli import (
     ingest_cmd,
     labelstudio_cmd,
     model_cmd,
+    predict_cmd,
     review_cmd,
     runs_cmd,
     schema_cmd,
 )
+from toolkit.cli._util import Group
 from toolkit.errors import ToolkitError
 
 
-class _ToolkitGroup(TyperGroup):
+class _ToolkitGroup(Group):
     """Print a user's mistake as one line on stderr and exit 1: no traceback for bad input."""
 
     def invoke(self, ctx):  # noqa: ANN001, ANN201 - click's signature
@@ -44,12 +47,35 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"toolkit {version('toolkit')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the installed version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
 app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(dataset_cmd.app, name="dataset")
 app.add_typer(runs_cmd.app, name="runs")
 app.add_typer(labelstudio_cmd.app, name="labelstudio")
 ingest_cmd.register(app)
 model_cmd.register(app)
+predict_cmd.register(app)
 labelstudio_cmd.register(app)
 agreement_cmd.register(app)
 review_cmd.register(app)

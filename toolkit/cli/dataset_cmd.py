@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from toolkit.cli._util import Command, Group, example
+from toolkit.dataset.importers import FORMATS
 from toolkit.project import DATA, SCHEMA, SEED
 
-app = typer.Typer(help="Build datasets from annotation exports or public corpora.", no_args_is_help=True)
+# The formats `dataset import` reads, as a click choice: a typo is a usage error, before anything is read.
+ImportFormat = StrEnum("format", {name: name for name in FORMATS})
+
+app = typer.Typer(
+    cls=Group, help="Build datasets from annotation exports or public corpora.", no_args_is_help=True
+)
 
 
-@app.command("build")
+@app.command(
+    "build",
+    cls=Command,
+    epilog=example(
+        "toolkit dataset build --output data/sample",
+        "toolkit dataset build annotations/exports/news-claims/2026-11-30T004513Z.json -o data/news",
+    ),
+)
 def build(
     exports: Annotated[
         list[Path] | None,
@@ -52,7 +67,14 @@ def build(
         typer.echo(f"  {task}: {rows} rows")
 
 
-@app.command("import")
+@app.command(
+    "import",
+    cls=Command,
+    epilog=example(
+        "toolkit dataset import --format conll2003 eng.train eng.testa eng.testb --output data/conll",
+        "toolkit dataset import --format brat WiNER-fr/ --lang fr --label-map pers=PER -o data/winer",
+    ),
+)
 def import_command(
     paths: Annotated[
         list[Path],
@@ -64,11 +86,13 @@ def import_command(
         ),
     ],
     format: Annotated[
-        str,
+        ImportFormat,
         typer.Option(
             "--format",
             "-f",
-            help="conll, conll2003, europeana, hipe, finer, brat, sentences (JSONL/CSV), szeged or bioscope.",
+            help=f"The corpus format: {', '.join(FORMATS)} (sentences: sentence-label JSONL or CSV).",
+            show_default=False,
+            show_choices=False,
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Dataset directory to write.")],
@@ -101,7 +125,7 @@ def import_command(
     from toolkit.dataset.importers import import_corpus, parse_label_map, parse_split_names
 
     result = import_corpus(
-        format,
+        format.value,
         paths,
         output,
         label_map=parse_label_map(label_map),

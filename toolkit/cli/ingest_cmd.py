@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from toolkit.cli._util import Command, example
+
 
 class Language(StrEnum):
     fr = "fr"
@@ -61,4 +63,11 @@ def ingest_command(
 
 def register(root: typer.Typer) -> None:
     """Add the top-level `ingest` command."""
-    root.command("ingest")(ingest_command)
+    root.command(
+        "ingest",
+        cls=Command,
+        epilog=example(
+            "toolkit ingest ../shared/examples/softbank-openai-fr.txt --output articles.jsonl",
+            "toolkit ingest feeds/ news.csv --lang en -o articles.jsonl",
+        ),
+    )(ingest_command)

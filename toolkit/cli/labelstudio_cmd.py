@@ -1,4 +1,4 @@
-"""`toolkit labelstudio init`, `toolkit export`, `toolkit pull`: the Label Studio round trip."""
+"""`toolkit labelstudio init`, `toolkit push`, `toolkit pull`: the Label Studio round trip."""
 
 from __future__ import annotations
 
@@ -8,16 +8,27 @@ from typing import Annotated
 
 import typer
 
-from toolkit.errors import ToolkitError
+from toolkit.cli._util import LABEL_STUDIO_SETTINGS, Command, Group, example
 from toolkit.project import SCHEMA
 from toolkit.text.words import counted
 
-app = typer.Typer(help="Set up Label Studio projects.", no_args_is_help=True)
+app = typer.Typer(
+    cls=Group,
+    help=f"Set up Label Studio projects.\n\n{LABEL_STUDIO_SETTINGS}",
+    no_args_is_help=True,
+)
 
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Label Studio project title.")]
 
 
-@app.command("init")
+@app.command(
+    "init",
+    cls=Command,
+    epilog=example(
+        'toolkit labelstudio init --project "News claims"',
+        'toolkit labelstudio init --project "News claims" --guidelines annotations/GUIDELINES.md',
+    ),
+)
 def init_command(
     project: ProjectOption,
     schema: Annotated[
@@ -32,7 +43,9 @@ def init_command(
     ] = None,
 ) -> None:
     """Create the project from the schema's labelling config and the guidelines, or update it (refusing a
-    config change that would orphan labels already used in annotations)."""
+    config change that would orphan labels already used in annotations).
+
+    Server and API key: see `toolkit labelstudio --help`."""
     from toolkit.labelstudio.project import init_project
 
     result = init_project(project, schema_path=schema, guidelines=guidelines)
@@ -76,7 +89,8 @@ def _progress_bar(enabled: bool):
         yield update
 
 
-def export_command(
+def push_command(
+    ctx: typer.Context,
     articles: Annotated[
         Path, typer.Argument(help="Articles JSONL from `toolkit ingest`.", exists=True, dir_okay=False)
     ],
@@ -93,7 +107,7 @@ def export_command(
     rules: Annotated[
         bool, typer.Option("--rules", help="Pre-annotate with rules (money, %, dates, cues).")
     ] = False,
-    limit: Annotated[int | None, typer.Option(min=0, help="Export only the first N articles.")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="Push only the first N articles.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = 1000,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Write the tasks JSON instead of importing.")
@@ -102,18 +116,22 @@ def export_command(
         Path | None, typer.Option("--output", "-o", help="With --dry-run: where to write the tasks JSON.")
     ] = None,
 ) -> None:
-    """Import articles as Label Studio tasks with pre-annotations; re-running creates no duplicate task."""
+    """Push articles to Label Studio as tasks with pre-annotations; re-running creates no duplicate task.
+
+    Server and API key: see `toolkit labelstudio --help`."""
     from functools import partial
 
     from toolkit.labelstudio.push import push_tasks
     from toolkit.predict import pre_annotations
 
     if dry_run and output is None:
-        raise ToolkitError("--dry-run needs --output tasks.json (the file to import through the UI)")
+        ctx.fail("--dry-run needs --output tasks.json (the file to import through the UI)")
     if output is not None and not dry_run:
-        raise ToolkitError("--output goes with --dry-run (without it, tasks go to the server)")
+        ctx.fail("--output goes with --dry-run (without it, tasks go to the server)")
     if not dry_run and not project:
-        raise ToolkitError("--project NAME is required (or use --dry-run --output tasks.json)")
+        ctx.fail("--project NAME is required (or use --dry-run --output tasks.json)")
+    if rules and predictions:
+        ctx.fail("choose one source of pre-annotations: --predictions MODEL_URI or --rules")
     with _progress_bar(not dry_run) as progress:
         result = push_tasks(
             articles,
@@ -140,13 +158,14 @@ def export_command(
     changed = f", {result.changed} of them for changed articles" if result.changed else ""
     retried = f", {result.retries} retries" if result.retries else ""
     typer.echo(
-        f"exported {counted(result.articles, 'article')} to {project!r} (project {result.project_id}): "
+        f"pushed {counted(result.articles, 'article')} to {project!r} (project {result.project_id}): "
         f"{counted(result.created, 'new task')}{changed}, {result.existing} already there{added}; {pre}; "
         f"{counted(result.batches, 'request')}{retried} in {result.seconds:.1f} s"
     )
 
 
 def pull_command(
+    ctx: typer.Context,
     project: Annotated[
         str | None, typer.Option("--project", "-p", help="Fetch this project's export from Label Studio.")
     ] = None,
@@ -160,8 +179,13 @@ def pull_command(
         "annotations/exports"
     ),
 ) -> None:
-    """Save the project's full JSON export as a new snapshot (never overwriting one) and report its checks."""
+    """Save the project's full JSON export as a new snapshot (never overwriting one) and report its checks.
+
+    Server and API key: see `toolkit labelstudio --help`."""
     from toolkit.labelstudio.pull import pull
+
+    if project is None and file is None:
+        ctx.fail("give --project NAME (fetch from Label Studio) or --file EXPORT.json (a downloaded export)")
 
     result = pull(project, file=file, exports_dir=exports_dir)
     counts = result.report.summary()
@@ -173,7 +197,26 @@ def pull_command(
         typer.echo(f"pulled {result.project!r}: unchanged since {result.latest}, nothing written: {counts}")
 
 
+PUSH_EXAMPLES = (
+    'toolkit push articles.jsonl --project "News claims" --rules',
+    'toolkit push articles.jsonl -p "News claims" --predictions models:/toolkit-claims@champion',
+    "toolkit push articles.jsonl --rules --dry-run --output tasks.json",
+)
+
+
 def register(root: typer.Typer) -> None:
-    """Add the top-level `export` and `pull` commands."""
-    root.command("export")(export_command)
-    root.command("pull")(pull_command)
+    """Add the top-level `push` and `pull` commands, and `export`, the old name of `push`."""
+    root.command("push", cls=Command, epilog=example(*PUSH_EXAMPLES))(push_command)
+    # `export` was push's first name: kept for scripts, same behaviour, no longer listed.
+    root.command(
+        "export",
+        cls=Command,
+        hidden=True,
+        help="Deprecated name of `toolkit push` (same options, same behaviour).",
+        epilog=example(*PUSH_EXAMPLES),
+    )(push_command)
+    root.command(
+        "pull",
+        cls=Command,
+        epilog=example('toolkit pull --project "News claims"', "toolkit pull --file export-from-the-ui.json"),
+    )(pull_command)

@@ -1,4 +1,4 @@
-"""`toolkit train`, `toolkit evaluate`, `toolkit predict`: fit, score and apply models."""
+"""`toolkit train`, `toolkit evaluate`: fit and score models."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from toolkit.cli._util import Command, Split, example
 from toolkit.project import SEED
-from toolkit.text.words import counted
 
 TrackingOption = Annotated[
     str | None,
@@ -17,6 +17,12 @@ TrackingOption = Annotated[
         "--tracking-uri", help="MLflow tracking URI; default $MLFLOW_TRACKING_URI, else ./mlflow.db."
     ),
 ]
+
+
+def _not_zero(value: int) -> int:
+    if value == 0:
+        raise typer.BadParameter("0 jobs would fit nothing: give a number of jobs, or -1 for one per core")
+    return value
 
 
 def train_command(
@@ -27,7 +33,12 @@ def train_command(
     seed: Annotated[int, typer.Option(help="Seed for the estimator's randomness.")] = SEED,
     tracking_uri: TrackingOption = None,
     n_jobs: Annotated[
-        int, typer.Option("--n-jobs", help="Candidates a \\[search] fits at once; -1: one per core.")
+        int,
+        typer.Option(
+            "--n-jobs",
+            help="Candidates a \\[search] fits at once; -1: one per core.",
+            callback=_not_zero,
+        ),
     ] = 1,
 ) -> None:
     """Fit the model an experiment file describes, evaluate it, and log one MLflow run."""
@@ -56,7 +67,7 @@ def evaluate_command(
     data: Annotated[
         Path, typer.Argument(help="Dataset directory (built or imported).", exists=True, file_okay=False)
     ],
-    split: Annotated[str, typer.Option(help="Split to score.")] = "validation",
+    split: Annotated[Split, typer.Option(help="Split to score.")] = Split.validation,
     positive: Annotated[str | None, typer.Option(help="Report the F1 of this class as positive_f1.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Also write the metrics as JSON.")
@@ -68,7 +79,13 @@ def evaluate_command(
 
     loaded = load_model(model_uri)
     metrics = evaluate_model(
-        loaded.model, loaded.task, data, split=split, positive=positive, output=output, model_name=model_uri
+        loaded.model,
+        loaded.task,
+        data,
+        split=split.value,
+        positive=positive,
+        output=output,
+        model_name=model_uri,
     )
     headline = [name for name in ("span_f1", "macro_f1", "positive_f1", "accuracy") if name in metrics]
     typer.echo(json.dumps({name: round(metrics[name], 4) for name in headline}))
@@ -83,30 +100,21 @@ def evaluate_command(
         typer.echo(f"wrote {len(metrics)} metrics to {output}")
 
 
-def predict_command(
-    model_uri: Annotated[str, typer.Argument(help="runs:/ID/model, models:/NAME@ALIAS, ...")],
-    articles: Annotated[
-        Path, typer.Argument(help="Articles JSONL from `toolkit ingest`.", exists=True, dir_okay=False)
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Predictions JSONL to write.")] = Path(
-        "predictions.jsonl"
-    ),
-    model: Annotated[
-        list[str] | None, typer.Option("--model", help="Another model to apply too (repeatable).")
-    ] = None,
-) -> None:
-    """Predict entity and claim spans, with labels and scores, for each article."""
-    from toolkit.predict import predict_file
-
-    result = predict_file([model_uri, *(model or [])], articles, output)
-    spans = ", ".join(f"{count} {group}" for group, count in sorted(result.spans.items())) or "no spans"
-    typer.echo(
-        f"wrote predictions for {counted(result.articles, 'article')} to {result.output} ({spans}; {result.model_version})"
-    )
-
-
 def register(root: typer.Typer) -> None:
-    """Add the top-level `train`, `evaluate` and `predict` commands."""
-    root.command("train")(train_command)
-    root.command("evaluate")(evaluate_command)
-    root.command("predict")(predict_command)
+    """Add the top-level `train` and `evaluate` commands."""
+    root.command(
+        "train",
+        cls=Command,
+        epilog=example(
+            "toolkit train experiments/claims-svm-cues.toml",
+            "toolkit train experiments/claims-logreg.toml --data data/news --seed 7 --n-jobs -1",
+        ),
+    )(train_command)
+    root.command(
+        "evaluate",
+        cls=Command,
+        epilog=example(
+            "toolkit evaluate models:/toolkit-claims@champion data/sample --split test",
+            "toolkit evaluate runs:/RUN_ID/model data/conll --split validation -o metrics.json",
+        ),
+    )(evaluate_command)

@@ -7,16 +7,21 @@ from typing import Annotated
 
 import typer
 
+from toolkit.cli._util import Command, Group, example
 from toolkit.project import LABELING_CONFIG, SCHEMA
 
 app = typer.Typer(
-    help="The label schema and the Label Studio labelling config generated from it.", no_args_is_help=True
+    cls=Group,
+    help="The label schema and the Label Studio labelling config generated from it.",
+    no_args_is_help=True,
 )
 
 SchemaOption = Annotated[Path, typer.Option("--schema", help="The label schema (TOML).")]
 
 
-@app.command("config")
+@app.command(
+    "config", cls=Command, epilog=example("toolkit schema config --check", "toolkit schema config -o -")
+)
 def config(
     schema: SchemaOption = SCHEMA,
     output: Annotated[

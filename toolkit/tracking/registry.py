@@ -59,9 +59,10 @@ class Comparison:
     runs: list[RunSummary]
     params: list[tuple[str, list[str | None]]]
     metrics: list[tuple[str, list[float | None]]]
-    per_class: list[tuple[str, list[float | None]]]  # (class, its test F1 in each run)
-    per_class_metric: str  # "test.f1.<CLASS>" or "test.span_f1.<TYPE>"; "/"-joined when tasks differ
+    per_class: list[tuple[str, list[float | None]]]  # (class, its F1 on `split` in each run)
+    per_class_metric: str  # "validation.f1.<CLASS>", "test.span_f1.<TYPE>"...; "/"-joined when tasks differ
     hidden_params: int = 0  # identical params left out by diff_only
+    split: str = "validation"  # the split of `per_class`
 
 
 @dataclass
@@ -157,7 +158,7 @@ def list_runs(
     if task is not None and task not in TASKS:
         raise ToolkitError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
     if limit < 1:
-        raise ToolkitError(f"--limit must be at least 1, got {limit}")
+        raise ToolkitError(f"limit must be at least 1, got {limit}")
     import mlflow
 
     from toolkit.tracking import store as track
@@ -197,11 +198,18 @@ def _is_per_class(name: str) -> bool:
 
 
 def compare_runs(
-    run_ids: Sequence[str], *, diff_only: bool = False, tracking_uri: str | None = None
+    run_ids: Sequence[str],
+    *,
+    split: str = "validation",
+    diff_only: bool = False,
+    tracking_uri: str | None = None,
 ) -> Comparison:
-    """Params, overall metrics and per-class test F1 of runs side by side; `diff_only` keeps differing params."""
+    """Params, overall metrics and per-class F1 on `split` of runs side by side; `diff_only` keeps differing
+    params. Choose a model on validation; test is for reporting the chosen one."""
     if not run_ids:
         raise ToolkitError("give at least one run id to compare")
+    if split not in SPLITS:
+        raise ToolkitError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     client = _client(tracking_uri)
     runs = [_get_run(client, run_id) for run_id in dict.fromkeys(run_ids)]
     experiments = {run.info.experiment_id: client.get_experiment(run.info.experiment_id).name for run in runs}
@@ -216,7 +224,8 @@ def compare_runs(
     metric_names = sorted({name for run in runs for name in run.data.metrics if not _is_per_class(name)})
     metrics = [(name, [run.data.metrics.get(name) for run in runs]) for name in metric_names]
 
-    prefixes = [PER_CLASS[task].split("<")[0] for task in tasks]
+    templates = [PER_CLASS[task].replace("test.", f"{split}.", 1) for task in tasks]
+    prefixes = [template.split("<")[0] for template in templates]
     per_class_names = sorted(
         {name for run in runs for name in run.data.metrics if any(name.startswith(p) for p in prefixes)}
     )
@@ -228,8 +237,9 @@ def compare_runs(
         params=shown,
         metrics=metrics,
         per_class=per_class,
-        per_class_metric=" / ".join(PER_CLASS[task] for task in tasks),
+        per_class_metric=" / ".join(templates),
         hidden_params=len(params) - len(shown),
+        split=split,
     )
 
 
