@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from toolkit.cli._util import Command, example
 from toolkit.project import DATA, SEED
 
 
@@ -27,10 +28,7 @@ def review_command(
         Path | None, typer.Option("--output", "-o", help="Write every suspect as JSONL.")
     ] = None,
 ) -> None:
-    """List probable label errors in a claims dataset (confident learning on out-of-fold probabilities).
-
-    Example: toolkit review experiments/claims-logreg.toml --data data/corpus --limit 10
-    """
+    """List probable label errors in a claims dataset (confident learning on out-of-fold probabilities)."""
     from dataclasses import asdict
 
     from toolkit.io import write_jsonl_atomic
@@ -52,4 +50,11 @@ def review_command(
 
 
 def register(root: typer.Typer) -> None:
-    root.command("review")(review_command)
+    root.command(
+        "review",
+        cls=Command,
+        epilog=example(
+            "toolkit review experiments/claims-logreg.toml --data data/corpus --limit 10",
+            "toolkit review experiments/claims-svm-cues.toml -o suspects.jsonl",
+        ),
+    )(review_command)
