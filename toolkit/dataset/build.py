@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.dataset.store import SPLITS, Manifest, split_groups, write_dataset
 from toolkit.errors import ToolkitError
+from toolkit.io import check_writable
 from toolkit.labelstudio.exports import ExportReport, TaskAnnotation, choose_annotation, read_export
 from toolkit.labelstudio.snapshots import latest_snapshot
 from toolkit.project import DATA, EXPORTS, SEED, TRAINING
@@ -41,6 +42,7 @@ class BuildResult:
     manifest: Manifest
     report: ExportReport
     duplicate_annotations: int
+    counts: dict[str, int] = field(default_factory=dict)  # what building rows repaired or dropped
 
 
 def training_snapshots(config: Path = DEFAULT_TRAINING, root: Path | None = None) -> list[Path]:
@@ -91,6 +93,9 @@ def _rows(annotation: TaskAnnotation, schema: Schema, counters: Counter) -> tupl
         sentence_offsets(annotation.text, annotation.lang, annotation.sentences)
     ):
         sentence = annotation.text[start:end]
+        touching = {claim.label for claim in claims if min(end, claim.end) > max(start, claim.start)}
+        # Claims of different statuses over one sentence: the one covering most of it wins; say how often.
+        counters["sentences_with_competing_claims"] += len(touching) > 1
         row_id = f"{annotation.article_id}:{index}"
         common = {
             "id": row_id,
@@ -150,6 +155,7 @@ def build_dataset(
     `choose_annotation` picks goes in (a reviewer's ground truth, else the most recent), with its own text;
     the others are counted as not chosen.
     """
+    check_writable(output, directory=True)
     schema = load_schema(schema_path)
     exports = list(exports) or training_snapshots()
     report = ExportReport()
@@ -205,5 +211,9 @@ def build_dataset(
         report=extra,
     )
     return BuildResult(
-        output=Path(output), manifest=manifest, report=report, duplicate_annotations=duplicates
+        output=Path(output),
+        manifest=manifest,
+        report=report,
+        duplicate_annotations=duplicates,
+        counts=dict(counters),
     )
