@@ -153,7 +153,9 @@ def build_dataset(
     export and task. Cancelled and empty annotations are dropped and counted. An article can have several
     annotations: several people on one task, a new task after its text changed, or several exports. The one
     `choose_annotation` picks goes in (a reviewer's ground truth, else the most recent), with its own text;
-    the others are counted as not chosen.
+    the others are counted as not chosen. A task without an article id is its own article, named after its
+    export (`exports.export_name`), so task 1 of two projects never merges. Sentences under claims of different
+    statuses take the status covering most of them, and are counted (`sentences_with_competing_claims`).
     """
     check_writable(output, directory=True)
     schema = load_schema(schema_path)
