@@ -80,20 +80,32 @@ def test_usage_errors_are_one_line_too(tmp_path):
     assert typo.exit_code == 2 and typo.output.count("\n") == 1 and "typo.md' does not exist" in typo.output
 
 
-def test_a_bad_parameter_value_is_one_line_naming_the_experiment(tmp_path, small_export):
+def test_a_bad_parameter_value_is_one_line_naming_the_experiment_and_logs_nothing(tmp_path, small_export):
     data = tmp_path / "data"
     assert CliRunner().invoke(app, ["dataset", "build", str(small_export), "-o", str(data)]).exit_code == 0
-    experiment = tmp_path / "exp.toml"
-    experiment.write_text(
-        '[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\nclassifier = "svm"\n'
-    )
-    result = CliRunner().invoke(
-        app, ["train", str(experiment), "--data", str(data), "--tracking-uri", f"sqlite:///{tmp_path}/m.db"]
-    )
-    assert result.exit_code == 1 and result.output.count("\n") == 1
-    assert result.output.startswith(
-        f"error: {experiment}: ClaimClassifier refused its parameters: classifier must be"
-    )
+    claims = '[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n'
+    entities = '[experiment]\ntask = "entities"\n[model]\nestimator = "EntityTagger"\n'
+    cases = [
+        (claims + 'classifier = "svm"\n', "`model.classifier` must be a str among"),
+        (claims + "C = true\n", "`model.C` must be a finite float in the range (0.0, inf), got true"),
+        (entities + "alpha = nan\n", "`model.alpha` must be a finite float in the range [0.0, inf), got nan"),
+        (entities + "window = 100000000\n", "`model.window` must be a finite int in the range [0, 10]"),
+        (
+            claims + '[data]\npositive_label = "RUMOUR"\n',
+            f"`data.positive_label` 'RUMOUR' is not a label of {data}",
+        ),
+        (entities + '[data]\npositive_label = "PER"\n', "`data.positive_label` applies to sentence labels"),
+    ]
+    store = tmp_path / "m.db"
+    for text, message in cases:
+        experiment = tmp_path / "exp.toml"
+        experiment.write_text(text)
+        result = CliRunner().invoke(
+            app, ["train", str(experiment), "--data", str(data), "--tracking-uri", f"sqlite:///{store}"]
+        )
+        assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+        assert result.output.startswith(f"error: {experiment}: {message}"), result.output
+        assert not store.exists()  # refused before any run was opened
 
 
 def test_reading_commands_do_not_create_a_store_and_a_dead_server_fails_fast(tmp_path, monkeypatch):

@@ -254,3 +254,30 @@ def test_the_shipped_corpus_is_real_news_of_both_languages_every_sentence_labell
         )
     counts = result.manifest.tasks["entities"]["label_counts"]["train"]
     assert set(counts) == {"PER", "ORG", "LOC", "MONEY", "PERCENT", "DATE"} and min(counts.values()) >= 100
+
+
+def test_sentences_under_claims_of_different_statuses_are_counted_on_the_console(tmp_path):
+    import copy
+
+    from toolkit.schema import load_schema
+
+    claims_group = load_schema(SCHEMA).claims.name
+    tasks = make_export([("a", "en", EN[0]), ("b", "en", EN[1])])
+    text, result = tasks[0]["data"]["text"], tasks[0]["annotations"][0]["result"]
+    extra = copy.deepcopy(next(region for region in result if region["from_name"] == claims_group))
+    extra["id"] = "whole-text"
+    extra["value"].update(start=0, end=len(text), text=text, labels=["OPINION"])
+    result.append(extra)  # overlaps both sentences, each already under a claim of another status
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    output = tmp_path / "data"
+    command = ["dataset", "build", str(path), "-o", str(output), "--validation", "0", "--test", "0"]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert "  sentences: 2 with claims of different statuses" in result.output
+    assert (
+        json.loads((output / "manifest.json").read_text())["report"]["sentences_with_competing_claims"] == 2
+    )
+    path.write_text(json.dumps(make_export([("a", "en", EN[0]), ("b", "en", EN[1])])))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0 and "sentences:" not in result.output

@@ -1,7 +1,7 @@
 import pytest
 
 from toolkit.errors import ToolkitError
-from toolkit.training.experiments import flatten, load_experiment
+from toolkit.training.experiments import build_estimator, flatten, load_experiment
 
 VALID = """
 [experiment]
@@ -76,3 +76,82 @@ def test_train_languages_restricts_training_and_every_split_is_scored_per_langua
         assert {"test.fr", "test.en", "validation.fr", "validation.en"} <= set(result.scores)
         assert "test.en.macro_f1" in result.metrics
     assert french.params["data.rows.train"] == len(french.dataset["train"])
+
+
+ENTITIES = """
+[experiment]
+task = "entities"
+
+[model]
+estimator = "EntityTagger"
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (VALID.replace("C = 2.0", "C = true"), r"`model.C` must be a finite float in the range \(0.0, inf\), got true"),
+        (VALID.replace("C = 2.0", "C = 0"), r"`model.C` must be a finite float in the range \(0.0, inf\), got 0"),
+        (VALID.replace("C = 2.0", "C = -inf"), r"`model.C` must be .*, got -inf"),
+        (VALID + 'classifier = "svm"\n', r"`model.classifier` must be a str among \{.*'linear_svm'.*\}, got \"svm\""),
+        (VALID + "use_cues = 1\n", r"`model.use_cues` must be an instance of 'bool' or an instance of 'numpy.bool', got 1"),
+        (VALID + "min_df = 2.5\n", r"`model.min_df` must be a finite int in the range \[1, inf\) or a finite float in the range \[0.0, 1.0\], got 2.5"),
+        (VALID + "word_ngram_range = [3, 1]\n", r"`model.word_ngram_range` must be a pair \[min_n, max_n\] of integers with 1 <= min_n <= max_n <= 10, got \[3, 1\]"),
+        (VALID + "char_ngram_range = [2, 5, 7]\n", r"`model.char_ngram_range` must be a pair"),
+        (VALID + 'class_weight = "even"\n', r"`model.class_weight` must be .*, got \"even\""),
+        (ENTITIES + "alpha = nan\n", r"`model.alpha` must be a finite float in the range \[0.0, inf\), got nan"),
+        (ENTITIES + "learning_rate = inf\n", r"`model.learning_rate` must be a finite float in the range \(0.0, inf\), got inf"),
+        (ENTITIES + "window = 1_000_000\n", r"`model.window` must be a finite int in the range \[0, 10\], got 1000000"),
+        (ENTITIES + "n_features = 1_099_511_627_776\n", r"`model.n_features` must be a finite int in the range \[2, 16777216\]"),
+        (ENTITIES + "max_iter = 2.5\n", r"`model.max_iter` must be a finite int in the range \[1, inf\), got 2.5"),
+        (ENTITIES + "batch_size = false\n", r"`model.batch_size` must be a finite int"),
+        (ENTITIES + 'feature_set = "fancy"\n', r"`model.feature_set` must be a str among"),
+        (VALID + "[search]\nparams = {C = [1.0, nan]}\n", r"`search.params.C` must be a finite float .*, got nan"),
+        (ENTITIES + "[search]\nparams = {window = [1, 99]}\n", r"`search.params.window` must be .*, got 99"),
+    ],
+)  # fmt: skip
+def test_parameter_values_that_make_no_sense_are_refused_before_fitting(tmp_path, text, message):
+    experiment = load_experiment(write(tmp_path, text))
+    with pytest.raises(ToolkitError, match=message) as error:
+        build_estimator(experiment)
+    assert str(error.value).startswith(f"{tmp_path / 'exp.toml'}: `") and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "",
+        "use_char = false\nmin_df = 0.1\nword_ngram_range = [1, 3]\n",
+        "class_weight = {FACT = 2.0, OPINION = 1.0}\n",
+    ],
+)
+def test_sensible_values_build_the_estimator(tmp_path, extra):
+    estimator = build_estimator(load_experiment(write(tmp_path, VALID + extra)), seed=3)
+    assert estimator.get_params()["random_state"] == 3
+
+
+def test_the_shipped_experiments_pass_their_constraints():
+    from pathlib import Path
+
+    experiments = sorted(Path(__file__).resolve().parents[1].joinpath("experiments").glob("*.toml"))
+    assert experiments
+    for path in experiments:
+        build_estimator(load_experiment(path))
+
+
+def test_every_parameter_of_our_estimators_has_a_constraint():
+    from toolkit.models.claims import ClaimClassifier
+    from toolkit.models.tagger import EntityTagger
+
+    for estimator in (ClaimClassifier(), EntityTagger()):
+        assert set(estimator._parameter_constraints) == set(estimator.get_params(deep=False))
+        estimator._validate_params()  # the defaults satisfy them
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [('path = ["data"]', r"`data.path` must be a folder path \(a string\), got \[\"data\"\]"), ("positive_label = 1", r"`data.positive_label` must be a label name")],
+)  # fmt: skip
+def test_data_keys_of_the_wrong_kind_are_refused(tmp_path, data, message):
+    with pytest.raises(ToolkitError, match=message):
+        load_experiment(write(tmp_path, VALID + f"[data]\n{data}\n"))

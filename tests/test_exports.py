@@ -86,7 +86,7 @@ def test_a_selection_dragged_over_a_space_is_trimmed():
     ("corrupt", "message"),
     [
         (lambda task: task.update(id="seven"), "task id must be an integer"),
-        (lambda task: task.update(annotations=["not an object"]), "annotation is not a JSON object"),
+        (lambda task: task.update(annotations=["not an object"]), r"`annotations\[0\]` must be an object"),
         (lambda task: task.update(annotations={"id": 1}), "`annotations` must be a list"),
     ],
 )

@@ -520,3 +520,45 @@ def test_a_csv_with_a_repeated_column_is_refused(tmp_path):
     result = CliRunner().invoke(app, ["ingest", str(path), "--output", str(tmp_path / "out.jsonl")])
     assert result.exit_code == 1 and f"error: {path}:1: column text appears twice" in result.output
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # The quote on line 3 never closes: a lenient reader made rows 3-5 one text, without a word.
+        (
+            'id,text\n1,First article.\n2,"Second article, quoted\n3,Third article.\n4,Fourth article.\n',
+            ":3: a quote opened in this row is never closed",
+        ),
+        # A later quote "closes" it: what follows is not a comma, so the row cannot be right.
+        (
+            'id,text\n1,"Unterminated\n2,Second.\n3,"Third."\n',
+            r":2: malformed CSV quoting in the row starting here \(',' expected after '\"' on line 4\)",
+        ),
+        ('id,text\n1,"Quoted" then more\n', r":2: malformed CSV quoting in the row starting here"),
+    ],
+)
+def test_a_csv_with_an_unterminated_quote_is_refused_with_file_and_line(tmp_path, content, message):
+    path = tmp_path / "quotes.csv"
+    path.write_text(content, encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["ingest", str(path), "--output", str(output)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    [line] = result.output.splitlines()
+    assert re.match(rf"error: {re.escape(str(path))}{message}", line), line
+    assert not output.exists()
+
+
+def test_an_unterminated_quote_in_a_large_csv_is_refused(tmp_path):
+    path = tmp_path / "big.csv"
+    rows = "".join(f"{n},Article number {n} with some words in it.\n" for n in range(4000))
+    path.write_text('id,text\n1,"Opened and never closed\n' + rows, encoding="utf-8")
+    with pytest.raises(ToolkitError, match=r"big\.csv:2: a field of this row runs past 131,072 characters"):
+        ingest([path])
+
+
+def test_quoted_csv_fields_with_commas_doubled_quotes_and_lines_still_read(tmp_path):
+    path = tmp_path / "fine.csv"
+    path.write_text('id,text\n1,"He said ""yes"", then left.\nNew paragraph."\n2,Plain.\n', encoding="utf-8")
+    texts = [article.text for article in ingest([path]).articles]
+    assert texts == ['He said "yes", then left.\nNew paragraph.', "Plain."]

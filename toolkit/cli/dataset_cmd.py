@@ -24,7 +24,7 @@ app = typer.Typer(
     "build",
     cls=Command,
     epilog=example(
-        "toolkit dataset build --output data/sample",
+        "toolkit dataset build --output data/corpus",
         "toolkit dataset build annotations/exports/news-claims/2026-11-30T004513Z.json -o data/news",
     ),
 )
@@ -62,9 +62,22 @@ def build(
     typer.echo(
         f"  annotations: {result.report.summary()}, {result.duplicate_annotations} second annotations not used"
     )
+    built = [
+        f"{result.counts[name]} {text}" for name, text in _BUILD_COUNTS.items() if result.counts.get(name)
+    ]
+    if built:
+        typer.echo(f"  sentences: {', '.join(built)}")
     for task, info in manifest.tasks.items():
         rows = ", ".join(f"{split} {count}" for split, count in info["rows"].items())
         typer.echo(f"  {task}: {rows} rows")
+
+
+# What turning annotations into sentence rows resolved or dropped (manifest.json keeps the same counts).
+_BUILD_COUNTS = {
+    "sentences_with_competing_claims": "with claims of different statuses (the claim covering most of it wins)",
+    "entities_across_sentences": "entities crossing a sentence boundary dropped",
+    "entities_not_aligned": "entities off token boundaries dropped",
+}
 
 
 @app.command(

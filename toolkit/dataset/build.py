@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.dataset.store import SPLITS, Manifest, split_groups, write_dataset
 from toolkit.errors import ToolkitError
+from toolkit.io import check_writable
 from toolkit.labelstudio.exports import ExportReport, TaskAnnotation, choose_annotation, read_export
 from toolkit.labelstudio.snapshots import check_snapshot_folder, latest_snapshot
 from toolkit.project import DATA, EXPORTS, SEED, TRAINING
@@ -41,6 +42,7 @@ class BuildResult:
     manifest: Manifest
     report: ExportReport
     duplicate_annotations: int
+    counts: dict[str, int] = field(default_factory=dict)  # what building rows repaired or dropped
 
 
 def training_snapshots(config: Path = DEFAULT_TRAINING, root: Path | None = None) -> list[Path]:
@@ -98,6 +100,9 @@ def _rows(annotation: TaskAnnotation, schema: Schema, counters: Counter) -> tupl
         sentence_offsets(annotation.text, annotation.lang, annotation.sentences)
     ):
         sentence = annotation.text[start:end]
+        touching = {claim.label for claim in claims if min(end, claim.end) > max(start, claim.start)}
+        # Claims of different statuses over one sentence: the one covering most of it wins; say how often.
+        counters["sentences_with_competing_claims"] += len(touching) > 1
         row_id = f"{annotation.article_id}:{index}"
         common = {
             "id": row_id,
@@ -155,8 +160,11 @@ def build_dataset(
     export and task. Cancelled and empty annotations are dropped and counted. An article can have several
     annotations: several people on one task, a new task after its text changed, or several exports. The one
     `choose_annotation` picks goes in (a reviewer's ground truth, else the most recent), with its own text;
-    the others are counted as not chosen.
+    the others are counted as not chosen. A task without an article id is its own article, named after its
+    export (`exports.export_name`), so task 1 of two projects never merges. Sentences under claims of different
+    statuses take the status covering most of them, and are counted (`sentences_with_competing_claims`).
     """
+    check_writable(output, directory=True)
     schema = load_schema(schema_path)
     exports = list(exports) or training_snapshots()
     report = ExportReport()
@@ -212,5 +220,9 @@ def build_dataset(
         report=extra,
     )
     return BuildResult(
-        output=Path(output), manifest=manifest, report=report, duplicate_annotations=duplicates
+        output=Path(output),
+        manifest=manifest,
+        report=report,
+        duplicate_annotations=duplicates,
+        counts=dict(counters),
     )

@@ -129,8 +129,10 @@ def _read_csv(path: Path) -> Iterator[RawArticle]:
     text = read_text(path)
     if not text.strip():
         raise ToolkitError(f"{path}: file is empty")
-    # newline="" lets the csv module see the line endings inside quoted fields.
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # newline="" lets the csv module see the line endings inside quoted fields. strict=True: a lenient reader
+    # lets an unterminated quote swallow every row after it into one field, silently.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    previous_end = 0
     try:
         header = [name.strip() for name in next(reader)]
         if "text" not in header:
@@ -152,7 +154,21 @@ def _read_csv(path: Path) -> Iterator[RawArticle]:
             record = {name: value for name, value in zip(header, row, strict=True) if name}
             yield _raw(record, where(path, line), where(path, line))
     except csv.Error as exc:
-        raise ToolkitError(f"{where(path, reader.line_num)}: malformed CSV ({exc})") from None
+        start = previous_end + 1
+        if "unexpected end of data" in str(exc):
+            raise ToolkitError(
+                f"{where(path, start)}: a quote opened in this row is never closed, so it would swallow every"
+                ' row after it; close it or double the quote ("") inside a quoted text'
+            ) from None
+        if "field larger than field limit" in str(exc):
+            raise ToolkitError(
+                f"{where(path, start)}: a field of this row runs past {csv.field_size_limit():,} characters"
+                " (a quote never closed, swallowing the rows after it?)"
+            ) from None
+        raise ToolkitError(
+            f"{where(path, start)}: malformed CSV quoting in the row starting here ({exc} on line"
+            f" {reader.line_num}); an unterminated quote swallows the rows after it"
+        ) from None
 
 
 def is_saved_dataset(path: Path) -> bool:

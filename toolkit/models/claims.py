@@ -9,8 +9,10 @@ regular-expression *strings* in the model, so a saved model needs neither the fi
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +22,12 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
+from sklearn.utils._param_validation import RealNotInt, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from toolkit.models.cues import cue_pattern, read_lexicon
+from toolkit.models.params import Finite, NgramRange
 
 __all__ = ["ClaimClassifier", "load_cues", "cue_pattern"]
 
@@ -84,6 +88,21 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
     random_state : int or None
         Seeds liblinear's coordinate descent for the linear SVM (logistic regression with lbfgs is deterministic).
     """
+
+    # Checked before fitting (toolkit.training.experiments.build_estimator), in scikit-learn's own terms.
+    # N-grams longer than 10 words or characters only slow fitting down.
+    _parameter_constraints: dict = {
+        "word_ngram_range": [NgramRange(1, 10)],
+        "char_ngram_range": [NgramRange(1, 10)],
+        "use_char": ["boolean"],
+        "use_cues": ["boolean"],
+        "cues": [str, os.PathLike, None],
+        "classifier": [StrOptions(set(_CLASSIFIERS))],
+        "C": [Finite(Real, 0, None, closed="neither")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "min_df": [Finite(Integral, 1, None, closed="left"), Finite(RealNotInt, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,

@@ -15,11 +15,13 @@ feature matrix of a batch is a dense (tokens, features) array of hashed column i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from toolkit.models.crf import allowed_transitions, forward_backward, split_chain, viterbi
@@ -38,6 +40,7 @@ from toolkit.models.features import (
     type_strings,
     vocabularies,
 )
+from toolkit.models.params import Finite
 from toolkit.text.bio import repair_bio
 
 __all__ = ["EntityTagger"]
@@ -80,6 +83,20 @@ class EntityTagger(BaseEstimator):
     random_state : int, RandomState or None
         Seeds the composition of the mini-batches and their order in each pass.
     """
+
+    # Checked before fitting (toolkit.training.experiments.build_estimator), in scikit-learn's own terms.
+    # Bounds: each neighbour adds a column per token, and `fit` keeps an int32 row per hashed feature, so a
+    # window past 10 or more than 2**24 features only exhausts memory (2**24 rows is 64 MB).
+    _parameter_constraints: dict = {
+        "feature_set": [StrOptions(set(_FEATURE_SETS))],
+        "window": [Finite(Integral, 0, 10, closed="both")],
+        "n_features": [Finite(Integral, 2, 2**24, closed="both")],
+        "alpha": [Finite(Real, 0, None, closed="left")],
+        "learning_rate": [Finite(Real, 0, None, closed="neither")],
+        "max_iter": [Finite(Integral, 1, None, closed="left")],
+        "batch_size": [Finite(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,

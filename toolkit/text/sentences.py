@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Sequence
+
+from toolkit.errors import ToolkitError
 
 __all__ = ["split_sentences"]
 
@@ -125,7 +128,31 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
 def sentence_offsets(
     text: str, lang: str | None, known: Sequence[Sequence[int]] | None = None
 ) -> list[tuple[int, int]]:
-    """The sentences an article or task already carries (ingest wrote them), else `split_sentences`."""
-    if known:
-        return [(int(start), int(end)) for start, end in known]
-    return split_sentences(text, lang or "en")
+    """The sentences an article or task already carries (ingest wrote them), else `split_sentences`.
+
+    Carried sentences are checked, since they come from files people edit: each an [start, end] pair of
+    integers with 0 <= start < end <= len(text), in order, none overlapping the one before. A bad one is a
+    ToolkitError naming it (the caller adds the file and the field)."""
+    if known is None or (isinstance(known, list | tuple) and not known):
+        return split_sentences(text, lang or "en")
+    if not isinstance(known, list | tuple):
+        raise ToolkitError(f"must be a list of [start, end] pairs, got {type(known).__name__}")
+    offsets: list[tuple[int, int]] = []
+    for index, pair in enumerate(known):
+        if not isinstance(pair, list | tuple) or len(pair) != 2 or not all(type(v) is int for v in pair):
+            raise ToolkitError(
+                f"sentence {index} is {reprlib.repr(pair)}, expected [start, end] (two integers)"
+            )
+        start, end = pair
+        if not 0 <= start < end <= len(text):
+            raise ToolkitError(
+                f"sentence {index} is [{start}, {end}], outside a text of {len(text)} characters"
+                " or reversed (need 0 <= start < end <= length)"
+            )
+        if offsets and start < offsets[-1][1]:
+            raise ToolkitError(
+                f"sentence {index} is [{start}, {end}] but the one before ends at {offsets[-1][1]}:"
+                " sentences must be in order, without overlaps or repeats"
+            )
+        offsets.append((start, end))
+    return offsets

@@ -19,6 +19,9 @@ Unknown sections or keys are refused with the file and key named, so a typo neve
 from __future__ import annotations
 
 import hashlib
+import json
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -34,6 +37,7 @@ __all__ = [
     "ESTIMATORS",
     "TASKS",
     "build_estimator",
+    "check_params",
     "estimator_class",
     "as_param",
     "flatten",
@@ -121,6 +125,11 @@ def load_experiment(path: str | Path) -> Experiment:
             raise ToolkitError(
                 f"{path}: unknown key `model.{key}` for {estimator} (known: {', '.join(sorted(known_params))})"
             )
+    for key, wanted in (("path", "a folder path"), ("positive_label", "a label name")):
+        if key in data and not isinstance(data[key], str):
+            raise ToolkitError(
+                f"{path}: `data.{key}` must be {wanted} (a string), got {toml_text(data[key])}"
+            )
     return Experiment(
         path=path,
         name=str(experiment.get("name") or path.stem),
@@ -149,8 +158,51 @@ def _languages(value: Any, path: Path) -> tuple[str, ...]:
     return tuple(value)
 
 
+def toml_text(value: Any) -> str:
+    """A value as the experiment file spells it: true, nan, inf, "logreg", [1, 2]."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return f"[{', '.join(toml_text(item) for item in value)}]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def check_params(experiment: Experiment) -> None:
+    """Check every `model.*` value, and every value `search.params` will try, against the estimator's own
+    `_parameter_constraints` (scikit-learn's parameter validation); the first bad one is a ToolkitError naming
+    the file and the key. A value that makes no sense would otherwise train, log and score 0, or crash."""
+    from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
+
+    constraints = getattr(estimator_class(experiment.estimator), "_parameter_constraints", {})
+    values = [(f"model.{name}", name, value) for name, value in experiment.params.items()]
+    grid = experiment.search.get("params")
+    if isinstance(grid, dict):
+        for name, options in grid.items():
+            if isinstance(options, list):
+                values += [(f"search.params.{name}", name, as_param(option)) for option in options]
+    for key, name, value in values:
+        if name not in constraints:
+            continue
+        try:
+            validate_parameter_constraints(
+                {name: constraints[name]}, {name: value}, caller_name=experiment.estimator
+            )
+        except InvalidParameterError as exc:
+            found = re.search(r" must be (.*)\. Got ", str(exc))
+            wanted = found.group(1) if found else str(exc)
+            raise ToolkitError(
+                f"{experiment.path}: `{key}` must be {wanted}, got {toml_text(value)}"
+            ) from None
+
+
 def build_estimator(experiment: Experiment, seed: int | None = None) -> Any:
-    """A fresh, unfitted estimator with the experiment's parameters; `seed` sets its random_state."""
+    """A fresh, unfitted estimator with the experiment's parameters, checked (`check_params`); `seed` sets its
+    random_state."""
+    check_params(experiment)
     estimator = estimator_class(experiment.estimator)(**experiment.params)
     if seed is not None and "random_state" in estimator.get_params(deep=False):
         estimator.set_params(random_state=seed)

@@ -128,6 +128,22 @@ def _per_language(
     return scores if len(scores) > 1 else {}
 
 
+def _check_positive_label(experiment: Experiment, labels: list[str], data_path: Path) -> None:
+    """A `positive_label` the data does not have would train and log a positive_f1 of 0: refuse it first."""
+    label = experiment.positive_label
+    if label is None:
+        return
+    if task_spec(experiment.task).sequence:
+        raise ToolkitError(
+            f"{experiment.path}: `data.positive_label` applies to sentence labels, not to the {experiment.task} task"
+        )
+    if label not in labels:
+        raise ToolkitError(
+            f"{experiment.path}: `data.positive_label` {label!r} is not a label of {data_path}"
+            f" (labels: {', '.join(labels)})"
+        )
+
+
 def fit(
     experiment_path: str | Path | Experiment,
     data_dir: str | Path | None = None,
@@ -161,6 +177,7 @@ def fit(
             raise ToolkitError(f"{data_path}: no train rows in {', '.join(experiment.train_languages)}")
     X_train, y_train = task.xy(dataset["train"])
     labels = task.labels(dataset["train"])
+    _check_positive_label(experiment, labels, data_path)
     outcome = None
     try:
         if spec is None:
