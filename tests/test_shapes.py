@@ -252,7 +252,7 @@ def test_pull_refuses_a_malformed_region_and_writes_no_snapshot(tmp_path):
     exports = tmp_path / "exports"
     result = runner.invoke(app, ["pull", "--file", str(path), "--exports-dir", str(exports)])
     assert "`result[1].value` must be an object" in one_line_error(result, f"{path} task 1 annotation 1: ")
-    assert not exports.exists()
+    assert not (exports.exists() and list(exports.rglob("*.json")))  # the project lock may leave the folder
 
 
 # ---- spans without text ---------------------------------------------------------------------------------------
