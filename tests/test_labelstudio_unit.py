@@ -153,7 +153,7 @@ def test_tasks_carry_the_article_and_code_point_offsets() -> None:
     assert OFFSET_UNIT == "codepoint"
     assert set(task["data"]) == {"text", "article_id", "content_hash", "lang", "title", "sentences"}
     (sent,) = task["predictions"]
-    assert sent["model_version"] == "rules-1" and 0 < sent["score"] <= 1
+    assert sent["model_version"] == "rules v1" and 0 < sent["score"] <= 1
     labels = {region["value"]["labels"][0]: region["value"] for region in sent["result"]}
     assert labels["MONEY"]["text"] == "12 M€" and (labels["MONEY"]["start"], labels["MONEY"]["end"]) == (
         16,
@@ -455,3 +455,144 @@ def test_the_port_a_server_started_on_is_remembered_in_dotenv(tmp_path, monkeypa
     _remember_port(env, 8097)
     assert env.read_text().count("LABEL_STUDIO_PORT=") == 1
     assert load_settings(env_file=env).url == "http://127.0.0.1:8097"
+
+
+# ---- what the annotator sees: guidelines, description, empty submissions, model names -------------------
+
+
+class _Elements(__import__("html.parser").parser.HTMLParser):
+    """Every element as (tag, attributes, text directly inside), in document order."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict, list[str]]] = []
+        self._open: list[int] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs), []))
+        if tag not in ("br", "hr"):
+            self._open.append(len(self.found) - 1)
+
+    def handle_endtag(self, tag):
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data):
+        if self._open:
+            self.found[self._open[-1]][2].append(data)
+
+    def tags(self, name: str) -> list[tuple[dict, str]]:
+        return [(attrs, "".join(text)) for tag, attrs, text in self.found if tag == name]
+
+
+GUIDE = """# Guide <script>alert('h1')</script>
+
+<script>alert("block")</script>
+
+1. Open the project.
+2. Select the claim, then press **f**.
+
+Later steps:
+
+3. Submit.
+4. Check <img src=x onerror=alert(1)> the list.
+
+- an entity
+- a claim
+
+| Label | Key |
+|---|---|
+| ORG | `2` |
+"""
+
+
+def test_guidelines_render_with_lists_tables_and_raw_html_as_text() -> None:
+    from toolkit.labelstudio.guidelines import GUIDELINES_CLASS, render_guidelines
+
+    html = render_guidelines(GUIDE)
+    page = _Elements(html)
+    assert [tag for tag, _, _ in page.found if tag in ("script", "img")] == []
+    assert '<script>alert("block")</script>' in html.replace("&lt;", "<").replace("&gt;", ">").replace(
+        "&quot;", '"'
+    )
+    (wrapper, _), *_ = page.tags("div")
+    assert wrapper == {"class": GUIDELINES_CLASS}
+    # Label Studio's stylesheet removes list markers; the scoped block puts them back.
+    (_, css), *_ = page.tags("style")
+    assert f".{GUIDELINES_CLASS} ol {{list-style: decimal" in css
+    assert f".{GUIDELINES_CLASS} ul {{list-style: disc" in css
+    assert not any(char in css for char in "<>&\"'")  # what the server's sanitiser would rewrite
+    lists = [attrs for tag, attrs, _ in page.found if tag in ("ol", "ul")]
+    assert lists == [{}, {}, {}]  # no `start`: the server strips it
+    items = page.tags("li")
+    assert [text.strip() for _, text in items][:2] == ["Open the project.", "Select the claim, then press ."]
+    assert items[2][0] == {"value": "3"}  # the second list still starts at 3
+    assert [text for _, text in page.tags("td")] == ["ORG", ""]
+    assert [text for _, text in page.tags("code")] == ["2"]
+
+
+def test_init_sets_the_description_and_refuses_empty_annotations(fake: FakeLabelStudio) -> None:
+    schema = load_schema(Path("annotations/schema.toml"))
+    created = init_project("news", client=client_for(fake))
+    project = fake.projects[created.project_id]
+    assert project["enable_empty_annotation"] is False
+    description = project["description"]
+    assert description.startswith(schema.description) and "entity tagger" in description
+    assert "Entities: PER, ORG, LOC, MONEY, PERCENT, DATE." in description
+    assert "Claim status: FACT, REPORTED, SPECULATIVE, FORECAST, OPINION;" in description
+    assert 'class="toolkit-guidelines"' in project["expert_instruction"]
+    assert init_project("news", client=client_for(fake)).action == "unchanged"
+    project.update(description="", enable_empty_annotation=True)  # edited by hand in the UI
+    repaired = init_project("news", client=client_for(fake))
+    assert (repaired.action, repaired.settings_changed, repaired.config_changed) == ("updated", True, False)
+    assert project["description"] == description and project["enable_empty_annotation"] is False
+
+
+def test_init_cli_escapes_html_in_the_guidelines(
+    fake: FakeLabelStudio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import toolkit.labelstudio.project as project_module
+
+    monkeypatch.setattr(project_module, "connect", lambda: client_for(fake))
+    guidelines = tmp_path / "guide.md"
+    guidelines.write_text(GUIDE, encoding="utf-8")
+    result = CliRunner().invoke(app, ["labelstudio", "init", "-p", "news", "--guidelines", str(guidelines)])
+    assert result.exit_code == 0, result.output
+    sent = fake.projects[1]["expert_instruction"]
+    assert "<script" not in sent and "<img" not in sent
+    assert "&lt;script&gt;alert(&quot;block&quot;)&lt;/script&gt;" in sent
+
+
+@pytest.mark.parametrize(
+    ("label", "alias"),
+    [
+        ("toolkit-claims v3", "claims v3"),
+        ("rules-1", "rules v1"),
+        ("run 1a2b3c4d", "run 1a2b3c4d"),
+        ("toolkit-entities v12 + toolkit-claims v3", "ent v12+cla v3"),
+        ("run 1a2b3c4d + toolkit-claims v3", "run 1a2b+cla v3"),
+        ("my-registered-model v2", "my-registered-model v2"),  # not ours to shorten: cut, not wrong
+    ],
+)
+def test_predictions_carry_a_model_name_label_studio_shows_whole(label: str, alias: str) -> None:
+    from toolkit.labelstudio.push import SHOWN_VERSION_CHARS, model_version_alias, prediction_payload
+
+    text = "Acme rose 5%."
+    prediction = ArticlePrediction("a", [PredictedSpan("entities", "PERCENT", 10, 12, "5%", 0.9)], label, 0.9)
+    assert prediction_payload(article("a", text), prediction)["model_version"] == alias
+    assert model_version_alias(alias) == alias
+    assert len(alias) <= SHOWN_VERSION_CHARS or label.startswith("my-")
+
+
+def test_predictions_sent_under_the_full_name_before_still_count(
+    fake: FakeLabelStudio, tmp_path: Path
+) -> None:
+    fake.add_project("news")
+    articles = write_articles(tmp_path / "articles.jsonl", 3)
+    first = push_tasks(articles, "news", predictor=RULES, client=client_for(fake))
+    assert first.created == 3 and {p["model_version"] for p in fake.predictions} == {"rules v1"}
+    for prediction in fake.predictions:
+        prediction["model_version"] = "rules-1"  # as toolkit export wrote it before the alias
+    again = push_tasks(articles, "news", predictor=RULES, client=client_for(fake))
+    assert (again.predictions_added, again.predictions_present, len(fake.predictions)) == (0, 3, 3)

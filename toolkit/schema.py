@@ -56,6 +56,7 @@ class Schema:
     claims: LabelGroup
     guidelines: str
     digest: str
+    description: str = ""  # what the labelling is for; the Label Studio project's description starts with it
 
     @property
     def groups(self) -> dict[str, LabelGroup]:
@@ -119,6 +120,7 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
         claims=claims,
         guidelines=str(raw.get("guidelines", "annotations/GUIDELINES.md")),
         digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        description=str(raw.get("description", "")),
     )
 
 

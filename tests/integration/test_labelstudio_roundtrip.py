@@ -74,7 +74,9 @@ def test_round_trip(ls_env: LiveServer, tmp_path: Path, monkeypatch: pytest.Monk
     assert len(tasks) == 50
     for task in tasks:
         (prediction,) = task.predictions
-        assert prediction.model_version == "rules-1"
+        assert (
+            prediction.model_version == "rules v1"
+        )  # the alias Label Studio shows whole (push.model_version_alias)
         for region in prediction.result:
             # Code-point offsets: what Label Studio 1.23.2 highlights (and what a hand-made region holds).
             assert (
@@ -136,7 +138,7 @@ def test_round_trip(ls_env: LiveServer, tmp_path: Path, monkeypatch: pytest.Monk
     tasks = project_tasks(ls_env, project.id)
     assert len(tasks) == 50
     versions = {prediction.model_version for task in tasks for prediction in task.predictions}
-    assert "rules-1" in versions and len(versions) == 2
+    assert "rules v1" in versions and len(versions) == 2
     fourth = run("export", articles, "--project", PROJECT, "--predictions", model_uri)
     assert "(0 of them given these pre-annotations now)" in fourth.output, fourth.output
     assert sum(len(task.predictions) for task in project_tasks(ls_env, project.id)) == 100

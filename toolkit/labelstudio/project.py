@@ -1,4 +1,11 @@
-"""`toolkit labelstudio init`: create or update a project from the label schema and the annotator guidelines."""
+"""`toolkit labelstudio init`: create or update a project from the label schema and the annotator guidelines.
+
+What the annotators get from it: the labelling config; the guidelines in the Instructions modal, with their lists
+and tables (toolkit.labelstudio.guidelines); a description naming the purpose and the labels; and a Submit button
+that stays disabled on an empty annotation. The last is the project setting `enable_empty_annotation`: measured on
+Label Studio 1.23.2, `required="true"` on a `<Labels>` control is accepted and ignored (only Choices, TextArea,
+Number, Rating, DateTime and Taxonomy honour it), so the config cannot refuse a submission without a claim.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,10 @@ from pathlib import Path
 
 from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, connect, server_reason
-from toolkit.schema import DEFAULT_SCHEMA, labeling_config, load_schema
+from toolkit.labelstudio.guidelines import render_guidelines
+from toolkit.schema import DEFAULT_SCHEMA, Schema, labeling_config, load_schema
 
-__all__ = ["InitResult", "init_project", "instructions_html"]
+__all__ = ["InitResult", "init_project", "instructions_html", "project_description", "project_settings"]
 
 DEFAULT_INSTRUCTIONS = (
     "<p>Label entities (PER, ORG, LOC, MONEY, PERCENT, DATE) on the exact characters that name them, then select "
@@ -26,12 +34,13 @@ class InitResult:
     config_changed: bool
     instructions_changed: bool
     guidelines: Path | None
+    settings_changed: bool = False  # the description or the refusal of empty annotations
 
     @property
     def action(self) -> str:
         if self.created:
             return "created"
-        if self.config_changed or self.instructions_changed:
+        if self.config_changed or self.instructions_changed or self.settings_changed:
             return "updated"
         return "unchanged"
 
@@ -40,10 +49,29 @@ def instructions_html(guidelines: Path) -> tuple[str, Path | None]:
     """The guidelines as HTML for the annotators' instruction panel (Label Studio shows HTML, not Markdown)."""
     if not guidelines.is_file():
         return DEFAULT_INSTRUCTIONS, None
-    from markdown_it import MarkdownIt
+    return render_guidelines(guidelines.read_text(encoding="utf-8")), guidelines
 
-    text = guidelines.read_text(encoding="utf-8")
-    return MarkdownIt("commonmark").enable("table").render(text), guidelines
+
+def project_description(schema: Schema) -> str:
+    """The project's description (plain text, shown on its card in the project list): purpose, then labels."""
+    parts = [schema.description.strip()] if schema.description.strip() else []
+    parts.append(f"Entities: {', '.join(schema.entities.values)}.")
+    parts.append(f"Claim status: {', '.join(schema.claims.values)}; a sentence with no claim stays unmarked.")
+    parts.append(
+        f"Label schema version {schema.version}; guidelines under Instructions. "
+        "Set by `toolkit labelstudio init` from the schema: edit the schema, not this text."
+    )
+    return " ".join(parts)
+
+
+def project_settings(schema: Schema) -> dict[str, object]:
+    """The project fields `init` owns besides the config and the instructions."""
+    return {
+        "description": project_description(schema),
+        # The guidelines forbid an empty Submit (a task of boilerplate is skipped): the editor disables Submit
+        # and Ctrl+Enter while the annotation has no region.
+        "enable_empty_annotation": False,
+    }
 
 
 def _normalise(config: str | None) -> str:
@@ -66,6 +94,7 @@ def init_project(
     config = labeling_config(schema)
     guidelines_path = guidelines or Path(schema.guidelines)
     instructions, used = instructions_html(guidelines_path)
+    settings = project_settings(schema)
     client = client or connect()
     sdk = client.sdk
     existing = client.find_project(title)
@@ -79,12 +108,14 @@ def init_project(
             show_instruction=True,
             # Annotators correct pre-annotations rather than start from nothing.
             show_collab_predictions=True,
+            **settings,
             retry=False,
         )
-        return InitResult(project.id, title, _url(client, project.id), True, True, True, used)
+        return InitResult(project.id, title, _url(client, project.id), True, True, True, used, True)
     current = client.call(f"reading project {title!r}", sdk.projects.get, existing.id)
     config_changed = _normalise(current.label_config) != _normalise(config)
     instructions_changed = (current.expert_instruction or "") != instructions
+    settings_changed = {key: value for key, value in settings.items() if getattr(current, key, None) != value}
     if config_changed:
         from label_studio_sdk.core.api_error import ApiError
 
@@ -99,8 +130,8 @@ def init_project(
             raise ToolkitError(client.describe(error, f"validating the config of {title!r}")) from None
         except Exception as error:
             raise ToolkitError(client.describe(error, f"validating the config of {title!r}")) from None
-    if config_changed or instructions_changed:
-        changes = {}
+    if config_changed or instructions_changed or settings_changed:
+        changes = dict(settings_changed)
         if config_changed:
             changes["label_config"] = config
         if instructions_changed:
@@ -108,7 +139,14 @@ def init_project(
             changes["show_instruction"] = True
         client.call(f"updating project {title!r}", sdk.projects.update, existing.id, **changes)
     return InitResult(
-        existing.id, title, _url(client, existing.id), False, config_changed, instructions_changed, used
+        existing.id,
+        title,
+        _url(client, existing.id),
+        False,
+        config_changed,
+        instructions_changed,
+        used,
+        bool(settings_changed),
     )
 
 

@@ -37,6 +37,8 @@ __all__ = [
     "Progress",
     "task_data",
     "prediction_payload",
+    "model_version_alias",
+    "SHOWN_VERSION_CHARS",
     "check_predictions",
     "build_tasks",
     "existing_tasks",
@@ -121,8 +123,53 @@ def check_predictions(articles: Sequence[Any], predictions: Sequence[Any], schem
     return spans
 
 
+# Label Studio 1.23.2 shows a prediction's model_version in the annotation tabs and cuts a longer one to its first 8
+# and last 6 characters ("toolkit-...ims v3").
+SHOWN_VERSION_CHARS = 15
+
+
+def _short_part(part: str) -> str:
+    name, _, version = part.rpartition(" v")
+    if name.startswith("toolkit-") and version.isdigit():
+        return f"{name.removeprefix('toolkit-')} v{version}"
+    prefix, _, number = part.rpartition("-")
+    if prefix == "rules" and number.isdigit():
+        return f"rules v{number}"
+    return part
+
+
+def model_version_alias(label: str) -> str:
+    """The name Label Studio shows for a prediction, whole within SHOWN_VERSION_CHARS where it can be.
+
+    `toolkit-claims v3` → `claims v3`, `rules-1` → `rules v1`; two models `entities v2 + claims v3` → `ent v2+cla v3`
+    (names of 3 letters, run ids of 4 characters). A registered name is `toolkit-` + the task, so `claims v3` still
+    names the registry version: models:/toolkit-claims/3.
+    """
+    parts = [_short_part(part) for part in label.split(" + ")]
+    alias = " + ".join(parts)
+    if len(alias) <= SHOWN_VERSION_CHARS or len(parts) == 1:
+        return alias
+    compact = []
+    for part in parts:
+        name, _, version = part.partition(" ")
+        compact.append(f"{name} {version[:4]}" if name == "run" else f"{name[:3]} {version}".strip())
+    return "+".join(compact)
+
+
+class _Versions(set):
+    """The model versions a task has predictions from; a version counts as present under its alias too."""
+
+    def __contains__(self, version: object) -> bool:
+        return set.__contains__(self, version) or (
+            isinstance(version, str) and set.__contains__(self, model_version_alias(version))
+        )
+
+
 def prediction_payload(article: Any, prediction: Any) -> dict[str, Any]:
-    """A Label Studio prediction: regions on the <Text> tag with per-region scores, and the overall score."""
+    """A Label Studio prediction: regions on the <Text> tag with per-region scores, and the overall score.
+
+    Its model_version is the short alias Label Studio shows whole (`claims v3`, `rules v1`); a Label Studio
+    prediction has no other field to hold the full name, which `model_version_alias` keeps recoverable."""
     result = []
     for index, span in enumerate(prediction.spans):
         start, end = to_label_studio(article.text, span.start, span.end)
@@ -137,7 +184,7 @@ def prediction_payload(article: Any, prediction: Any) -> dict[str, Any]:
             }
         )
     return {
-        "model_version": prediction.model_version,
+        "model_version": model_version_alias(prediction.model_version),
         "score": round(float(prediction.score), 4),
         "result": result,
     }
@@ -171,7 +218,7 @@ def _prediction_versions(client: Client, project_id: int) -> dict[int, set[str]]
     def listing() -> dict[int, set[str]]:
         versions: dict[int, set[str]] = {}
         for prediction in client.sdk.predictions.list(project=project_id):
-            versions.setdefault(prediction.task, set()).add(prediction.model_version or "")
+            versions.setdefault(prediction.task, _Versions()).add(prediction.model_version or "")
         return versions
 
     return client.call(f"listing the predictions of project {project_id}", listing)
