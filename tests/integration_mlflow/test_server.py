@@ -103,6 +103,8 @@ def test_compare_lines_up_the_per_class_test_f1_of_two_shipped_runs(mlflow_serve
             search_run.run_id,
             svm_run.run_id,
             "--diff-only",
+            "--split",
+            "test",
             "--tracking-uri",
             mlflow_server.url,
         ],
