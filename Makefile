@@ -39,8 +39,8 @@ test: setup label-studio-venv browser ## Run every test; the tests start the Lab
 test-fast: setup ## Run the tests that need no server
 	$(BIN)/pytest -q -m "not integration"
 
-ui: setup ## Open the MLflow UI on http://127.0.0.1:5000 over the project's store
-	$(BIN)/mlflow ui --backend-store-uri "$(MLFLOW_TRACKING_URI)" --host 127.0.0.1 --port $${MLFLOW_UI_PORT:-5000} --workers 1
+ui: setup ## Open the MLflow UI on http://127.0.0.1:5000 (MLFLOW_UI_PORT) over the project's store; prints each experiment's runs page
+	$(BIN)/python -m toolkit.servers.mlflow ui --store "$(MLFLOW_TRACKING_URI)"
 
 lint: setup ## Check the code with ruff
 	$(BIN)/ruff check toolkit tests bench

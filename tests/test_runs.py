@@ -223,3 +223,116 @@ def test_promote_sets_the_alias_that_predict_uses(trained, tmp_path, monkeypatch
     )
     bad = invoke("runs", "promote", first.run_id, "--alias", "no spaces", uri=uri)
     assert bad.exit_code == 1 and bad.output.count("\n") == 1
+
+
+def test_a_run_description_says_what_was_trained_on_which_data_and_its_scores(trained):
+    result, manifest = trained["results"][0], trained["manifest"]
+    run = MlflowClient(trained["uri"]).get_run(result.run_id)
+    note = run.data.tags["mlflow.note.content"]
+    first = note.splitlines()[0]
+    assert first == (
+        f"validation.macro_f1 {result.metrics['validation.macro_f1']:.3f} · "
+        f"test.macro_f1 {result.metrics['test.macro_f1']:.3f}"
+    )
+    params = run.data.params
+    rows = ", ".join(f"{split} {params[f'data.rows.{split}']}" for split in ("train", "validation", "test"))
+    assert f"rows: {rows}" in note
+    assert f"dataset {manifest.version[:8]}" in note and "2026-01-01T000000Z.json" in note
+    assert "ClaimClassifier(" in note and "C=1.0" in note and "claims-words.toml" in note
+
+
+def test_experiments_open_as_model_training_with_a_headline_view(trained):
+    from toolkit.tracking.store import VIEW_TAG, experiment_id_for, experiment_tags, runs_page
+
+    client = MlflowClient(trained["uri"])
+    experiment = client.get_experiment_by_name("toolkit-claims")
+    tags = experiment.tags
+    assert tags["mlflow.experimentKind"] == "custom_model_development"
+    assert tags["mlflow.experiment.primaryMetric.name"] == "validation.macro_f1"
+    view = json.loads(tags[VIEW_TAG])
+    state = json.loads(view["state"])
+    assert state["selectedColumns"][:2] == ["metrics.`validation.macro_f1`", "metrics.`test.macro_f1`"]
+    assert state["orderByKey"] == "metrics.`validation.macro_f1`" and state["orderByAsc"] is False
+    assert {"name", "createdAt", "updatedAt"} <= set(view)
+    entity_state = json.loads(json.loads(experiment_tags("entities", "span_f1")[VIEW_TAG])["state"])
+    assert "metrics.`test.span_f1`" in entity_state["selectedColumns"]
+    assert runs_page("http://h:1/", "7") == (
+        "http://h:1/#/experiments/7/runs?workflowType=machine_learning&viewStateShareKey=headline"
+    )
+
+    # An experiment made before these tags gets them; a description someone wrote stays.
+    import mlflow
+
+    mlflow.set_tracking_uri(trained["uri"])
+    old = client.create_experiment("made-before", tags={"mlflow.note.content": "mine"})
+    assert experiment_id_for("made-before", trained["uri"], experiment_tags("claims", "macro_f1")) == old
+    tags = client.get_experiment(old).tags
+    assert (
+        tags["mlflow.note.content"] == "mine" and tags["mlflow.experimentKind"] == "custom_model_development"
+    )
+
+
+def test_the_error_table_holds_whole_sentences_and_the_probability_of_the_prediction(trained, tmp_path):
+    import mlflow
+    import numpy as np
+
+    from toolkit.tracking.registry import load_model
+
+    result = trained["results"][1]
+    uri = trained["uri"]
+    path = mlflow.artifacts.download_artifacts(
+        run_id=result.run_id,
+        artifact_path="misclassified_test.json",
+        dst_path=str(tmp_path),
+        tracking_uri=uri,
+    )
+    table = json.loads(Path(path).read_text())
+    assert table["columns"] == ["article_id", "text", "expected", "predicted", "probability"]
+    assert table["data"], "the fixture's model makes no test error: nothing to check"
+    from datasets import load_from_disk
+
+    test = load_from_disk(str(trained["root"] / "data" / "claims"))["test"]
+    sentences = dict(zip(test["text"], test["article_id"], strict=True))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        model = load_model(f"runs:/{result.run_id}/model").model
+    texts = [row[1] for row in table["data"]]
+    probabilities = model.predict_proba(np.array(texts, dtype=str))
+    classes = list(model.classes_)
+    for (article, text, expected, predicted, probability), row in zip(
+        table["data"], probabilities, strict=True
+    ):
+        assert sentences[text] == article  # the whole sentence, as in the dataset
+        assert expected != predicted
+        assert probability == pytest.approx(row[classes.index(predicted)], abs=1e-4)
+    page = mlflow.artifacts.download_artifacts(
+        run_id=result.run_id,
+        artifact_path="misclassified_test.html",
+        dst_path=str(tmp_path),
+        tracking_uri=uri,
+    )
+    from html import escape
+
+    assert all(escape(text) in Path(page).read_text() for text in texts)
+
+
+def test_entity_errors_carry_each_predicted_span_marginal():
+    from toolkit.models.tagger import EntityTagger
+    from toolkit.tasks import task_spec
+    from toolkit.tracking.log import misclassified_rows
+
+    tokens = [["Globex", "buys", "Initech", "today"], ["Initech", "sells", "Globex"]]
+    tags = [["B-ORG", "O", "B-ORG", "B-DATE"], ["B-ORG", "O", "B-ORG"]]
+    model = EntityTagger(feature_set="basic", n_features=2**12, max_iter=3, random_state=0).fit(tokens, tags)
+    rows = [{"article_id": "a", "text": "Globex buys Initech today", "tokens": tokens[0]}]
+    truth, wrong_guess = [["B-ORG", "O", "O", "O"]], [model.predict([tokens[0]])[0]]
+    (row,) = misclassified_rows(task_spec("entities"), rows, truth, wrong_guess, model)
+    marginals = model.predict_scores([tokens[0]])[0]
+    spans = re.findall(r"\((\d\.\d\d)\)", row["predicted"])
+    assert len(spans) == len([tag for tag in wrong_guess[0] if tag.startswith("B-")]) >= 2
+    assert row["text"] == "Globex buys Initech today" and row["expected"] == "ORG: Globex"
+    assert row["probability"] == pytest.approx(
+        min(marginals[i] for i, t in enumerate(wrong_guess[0]) if t != "O"), abs=1e-4
+    )
+    (plain,) = misclassified_rows(task_spec("entities"), rows, truth, wrong_guess)
+    assert plain["probability"] is None and "(" not in plain["predicted"]

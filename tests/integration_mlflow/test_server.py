@@ -140,3 +140,45 @@ def test_the_server_stops_with_its_children(tmp_path: Path, capsys):
         assert not os.path.exists(f"/proc/{process}") or not alive(process), process
     assert not (tmp_path / "server.pid").exists()
     assert servers.main(["status", "--root", str(tmp_path)]) == 3
+
+
+def test_make_ui_serves_without_job_workers_and_stops_promptly_on_sigterm(tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from toolkit.servers._process import alive, descendants
+    from toolkit.servers.mlflow import free_port
+
+    port = free_port()
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "toolkit.servers.mlflow", "ui", "--store", store, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        # MLflow's own start-up notes share the output; ours is the first line that names the UI.
+        line = next(line for line in process.stdout if line.startswith("MLflow UI on") or not line)
+        assert line.startswith(f"MLflow UI on http://127.0.0.1:{port} over {store}"), line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+            assert response.status == 200
+        processes = [process.pid, *descendants(process.pid)]
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in processes]
+        assert not any(b"huey" in command or b"_job_runner" in command for command in commands), commands
+        assert len(processes) == 3  # ours, `mlflow server`, its one uvicorn worker
+        began = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        while any(alive(pid) for pid in processes) and time.monotonic() - began < 15:
+            time.sleep(0.05)
+        assert not any(alive(pid) for pid in processes)
+        assert time.monotonic() - began < 8
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

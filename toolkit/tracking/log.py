@@ -12,6 +12,7 @@ from typing import Any
 from toolkit.models.metrics import token_spans
 from toolkit.project import GUIDELINES, SEED
 from toolkit.tasks import TaskSpec
+from toolkit.tracking.pages import COLUMNS, errors_html, run_description
 from toolkit.training.fit import FitResult, fit
 from toolkit.training.search import SearchOutcome, describe, param_text
 
@@ -57,43 +58,77 @@ def confusion_figure(y_true: list[str], y_pred: list[str], labels: list[str], ti
     return figure
 
 
-def _render(tokens: list[str], spans: set) -> str:
-    return "; ".join(f"{label}: {' '.join(tokens[start:end])}" for start, end, label in sorted(spans))
+def _render(tokens: list[str], spans: set, scores: dict | None = None) -> str:
+    def one(start: int, end: int, label: str) -> str:
+        text = f"{label}: {' '.join(tokens[start:end])}"
+        return f"{text} ({scores[start, end, label]:.2f})" if scores else text
+
+    return "; ".join(one(*span) for span in sorted(spans))
 
 
-def misclassified_rows(task: TaskSpec, rows: Any, truth: list, predicted: list) -> list[dict[str, Any]]:
-    """One row per sentence the model got wrong, with what it should have said and what it said."""
+def _confidences(task: TaskSpec, model: Any, rows: Any) -> list | None:
+    """Per row: the probability of each class (claims), or the marginal of each token's tag (entities); None
+    when the model gives neither."""
+    if model is None:
+        return None
+    if task.sequence:
+        tokens = [list(row["tokens"]) for row in rows]
+        return model.predict_scores(tokens) if hasattr(model, "predict_scores") else None
+    if not hasattr(model, "predict_proba"):
+        return None
+    import numpy as np
+
+    texts = np.array([row["text"] for row in rows], dtype=str)
+    classes = list(model.classes_)
+    return [dict(zip(classes, map(float, row), strict=True)) for row in model.predict_proba(texts)]
+
+
+def _error(row: dict, expected: str, predicted: str, probability: float | None) -> dict[str, Any]:
+    return {
+        "article_id": row["article_id"],
+        "text": row["text"],
+        "expected": expected,
+        "predicted": predicted,
+        "probability": probability,
+    }
+
+
+def misclassified_rows(
+    task: TaskSpec, rows: Any, truth: list, predicted: list, model: Any = None
+) -> list[dict[str, Any]]:
+    """One row per sentence the model got wrong: the whole sentence, what it should have said, what it said, and
+    how sure it was (`probability`): the probability of the predicted class, or for entities the lowest marginal
+    of the predicted spans, each span's own score beside it in `predicted`. None when the model gives none."""
+    confidences = _confidences(task, model, rows) or [None] * len(truth)
     wrong = []
-    for row, expected, guessed in zip(rows, truth, predicted, strict=True):
+    for row, expected, guessed, confidence in zip(rows, truth, predicted, confidences, strict=True):
         if not task.sequence:
             if expected != guessed:
-                wrong.append(
-                    {
-                        "article_id": row["article_id"],
-                        "text": row["text"],
-                        "expected": expected,
-                        "predicted": guessed,
-                    }
-                )
+                probability = None if confidence is None else round(confidence[guessed], 4)
+                wrong.append(_error(row, expected, guessed, probability))
             continue
         gold, found = token_spans(expected), token_spans(list(guessed))
         if gold != found:
-            expected_text, found_text = _render(row["tokens"], gold), _render(row["tokens"], found)
-            wrong.append(
-                {
-                    "article_id": row["article_id"],
-                    "text": row["text"],
-                    "expected": expected_text,
-                    "predicted": found_text,
-                }
-            )
+            scores = None
+            if confidence is not None:
+                scores = {(a, b, label): sum(confidence[a:b]) / (b - a) for a, b, label in found}
+            probability = round(min(scores.values()), 4) if scores else None
+            rendered = _render(row["tokens"], gold), _render(row["tokens"], found, scores)
+            wrong.append(_error(row, *rendered, probability))
     return wrong
 
 
 def log_evaluation(
-    task: TaskSpec, scores: dict[str, dict[str, float]], predictions: dict[str, tuple], labels: list[str]
+    task: TaskSpec,
+    scores: dict[str, dict[str, float]],
+    predictions: dict[str, tuple],
+    labels: list[str],
+    *,
+    run_name: str = "",
+    model: Any = None,
 ) -> None:
-    """Log, per split: a confusion matrix PNG, the report as JSON, and the misclassified examples as a table."""
+    """Log, per split: a confusion matrix PNG titled with the run and split, the report as JSON, and the
+    misclassified sentences as a table (with `model`, how sure it was of each)."""
     import mlflow
     import pandas as pd
     from matplotlib import pyplot as plt
@@ -102,12 +137,18 @@ def log_evaluation(
     for split, (rows, truth, predicted) in predictions.items():
         # Entities are scored on spans; their matrix shows which types tokens get confused with.
         flat_true, flat_pred, axis = task.flat(truth, predicted, labels)
-        figure = confusion_figure(flat_true, flat_pred, axis, f"{task.name}: {split}")
+        unit = "tokens" if task.sequence else "sentences"
+        title = f"{run_name or task.name}\n{split} split: {len(flat_true)} {unit}"
+        figure = confusion_figure(flat_true, flat_pred, axis, title)
         mlflow.log_figure(figure, f"confusion_matrix_{split}.png")
         plt.close(figure)
-        wrong = misclassified_rows(task, rows, truth, predicted)
-        frame = pd.DataFrame(wrong, columns=["article_id", "text", "expected", "predicted"])
-        mlflow.log_table(frame, f"misclassified_{split}.json")
+        wrong = misclassified_rows(task, rows, truth, predicted, model)
+        mlflow.log_table(pd.DataFrame(wrong, columns=COLUMNS), f"misclassified_{split}.json")
+        # The UI's table viewer gives every column the same width (a sentence shows ~15 characters): the same
+        # rows as a page that wraps whole sentences.
+        mlflow.log_text(
+            errors_html(wrong, f"{run_name or task.name}: {split} split"), f"misclassified_{split}.html"
+        )
 
 
 def train(
@@ -134,7 +175,9 @@ def log_fit(result: FitResult, tracking_uri: str | None = None) -> TrainResult:
     experiment, task, outcome = result.experiment, result.task, result.search
     uri = store.use_tracking(tracking_uri)
     experiment_name = f"toolkit-{experiment.task}"
-    experiment_id = store.experiment_id_for(experiment_name, uri)
+    experiment_id = store.experiment_id_for(
+        experiment_name, uri, store.experiment_tags(task.name, task.headline)
+    )
     params = result.params
     tags = {"task": experiment.task, "estimator": experiment.estimator, "experiment.name": experiment.name}
     # A candidate's params: the file's, without its [search] table, with the candidate's own values.
@@ -148,7 +191,7 @@ def log_fit(result: FitResult, tracking_uri: str | None = None) -> TrainResult:
                 **tags,
                 "experiment_file": str(experiment.path),
                 "config.sha256": experiment.config_hash,
-                "mlflow.note.content": experiment.description,
+                "mlflow.note.content": run_description(result),
                 **store.provenance_tags(result.manifest, GUIDELINES),
                 **({"search.role": "parent", "search.n_jobs": str(outcome.n_jobs)} if outcome else {}),
             }
@@ -157,7 +200,14 @@ def log_fit(result: FitResult, tracking_uri: str | None = None) -> TrainResult:
         mlflow.log_metrics(result.metrics)
         mlflow.log_text(experiment.source, "experiment.toml")
         mlflow.log_dict(result.manifest, "dataset_manifest.json")
-        log_evaluation(task, result.scores, result.predictions, result.labels)
+        log_evaluation(
+            task,
+            result.scores,
+            result.predictions,
+            result.labels,
+            run_name=result.run_name,
+            model=result.model,
+        )
         _log_dataset(result)
         _log_model(result)
         search = {}

@@ -21,6 +21,8 @@ __all__ = [
     "resolve_tracking_uri",
     "use_tracking",
     "experiment_id_for",
+    "experiment_tags",
+    "runs_page",
     "git_state",
     "package_versions",
     "snapshot_tags",
@@ -32,6 +34,13 @@ __all__ = [
 
 DEFAULT_STORE = "mlflow.db"
 ARTIFACTS = "mlartifacts"
+# MLflow 3.17's UI reads these experiment tags. The kind marks a model-training experiment (the UI's own "Machine
+# learning" choice); the primary metric leads the charts; a saved view (`mlflow.sharedViewState.<key>`, opened by
+# `?viewStateShareKey=<key>`) is the only way its runs table shows metric columns without picking them by hand.
+EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
+PRIMARY_METRIC_TAG = "mlflow.experiment.primaryMetric.name"
+VIEW_KEY = "headline"
+VIEW_TAG = f"mlflow.sharedViewState.{VIEW_KEY}"
 
 
 def resolve_tracking_uri(explicit: str | None = None) -> str:
@@ -91,16 +100,85 @@ def _check_server(uri: str, timeout: float = 5.0) -> None:
         ) from None
 
 
-def experiment_id_for(name: str, uri: str) -> str:
-    """The id of MLflow experiment `name`, created (with artifacts beside a sqlite store) when missing."""
+def _column(kind: str, name: str) -> str:
+    """A runs-table column key as the MLflow UI writes it: metrics.`test.macro_f1`."""
+    return f"{kind}.`{name}`"
+
+
+def experiment_tags(task: str, headline: str) -> dict[str, str]:
+    """What makes the MLflow UI open a task's experiment on its runs, headline scores and descriptions in view.
+
+    The saved view lists the runs best first by validation `headline`, with validation and test columns, each
+    run's description, its dataset and model (the same JSON envelope the UI writes when a user saves a view).
+    """
+    validation, test = f"validation.{headline}", f"test.{headline}"
+    state = {
+        "searchFilter": "",
+        "orderByKey": _column("metrics", validation),
+        "orderByAsc": False,
+        "startTime": "ALL",
+        "lifecycleFilter": "Active",
+        "datasetsFilter": [],
+        "modelVersionFilter": "All Runs",
+        "selectedColumns": [
+            _column("metrics", validation),
+            _column("metrics", test),
+            _column("attributes", "Description"),
+            _column("attributes", "Dataset"),
+            _column("attributes", "Models"),
+        ],
+    }
+    view = {
+        "name": f"Headline scores ({validation}, {test})",
+        "createdAt": 0,
+        "updatedAt": 0,
+        "state": json.dumps(state),
+    }
+    note = (
+        f"Runs of `toolkit train` for the {task} task, one per experiment file and dataset version. "
+        f'Choose on {validation}, report {test}: the view "{view["name"]}" shows both columns.'
+    )
+    return {
+        **EXPERIMENT_KIND,
+        PRIMARY_METRIC_TAG: validation,
+        VIEW_TAG: json.dumps(view),
+        "mlflow.note.content": note,
+    }
+
+
+def runs_page(base_url: str, experiment_id: str) -> str:
+    """The address of an experiment's runs table in model-training mode, with the headline saved view.
+
+    MLflow 3.17 picks GenAI or model-training pages from a per-browser switch (default GenAI), not from the
+    experiment: `workflowType=machine_learning` in the address is what makes a fresh browser land on the runs.
+    """
+    query = f"workflowType=machine_learning&viewStateShareKey={VIEW_KEY}"
+    return f"{base_url.rstrip('/')}/#/experiments/{experiment_id}/runs?{query}"
+
+
+def experiment_id_for(name: str, uri: str, tags: dict[str, str] | None = None) -> str:
+    """The id of MLflow experiment `name`, created (with artifacts beside a sqlite store) when missing.
+
+    `tags` are set on a new experiment, and on an existing one where they differ (stores made before them).
+    """
     import mlflow
 
+    tags = tags or {}
     try:
         existing = mlflow.get_experiment_by_name(name)
-        if existing is not None:
-            return existing.experiment_id
-        root = _artifact_root(uri)
-        return mlflow.create_experiment(name, artifact_location=f"{root}/{name}" if root else None)
+        if existing is None:
+            root = _artifact_root(uri)
+            return mlflow.create_experiment(
+                name, artifact_location=f"{root}/{name}" if root else None, tags=tags
+            )
+        client = mlflow.MlflowClient()
+        for key, value in tags.items():
+            # A description someone wrote in the UI stays; our own settings follow the code.
+            if key == "mlflow.note.content" and key in existing.tags:
+                continue
+            if existing.tags.get(key) != value:
+                client.set_experiment_tag(existing.experiment_id, key, value)
+        return existing.experiment_id
     except mlflow.exceptions.MlflowException as exc:
         raise ToolkitError(f"MLflow tracking at {uri}: {str(exc).splitlines()[0]}") from None
     except OSError as exc:
