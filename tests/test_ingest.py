@@ -226,6 +226,81 @@ def test_a_line_inside_a_longer_sentence_but_not_at_a_clause_end_is_kept():
     assert clean_lines(text, load_rules()).repeated == []
 
 
+def repeated(*lines: str) -> list[str]:
+    return clean_lines("\n".join(lines), load_rules()).repeated
+
+
+@pytest.mark.parametrize(
+    ("end", "dropped"),
+    [(",", True), (";", True), (" :", True), (" »", True), (")", True), (" ?", True), ("", True)]
+    + [(" «", False), ("x", False), ("0", False), ("-", False), (" et plus", False)],
+)
+def test_a_repeated_clause_must_end_where_a_clause_ends(end, dropped):
+    line = "le fonds a investi 500 millions"
+    assert repeated(line, f"Il a dit que le fonds a investi 500 millions{end}") == ([line] if dropped else [])
+
+
+@pytest.mark.parametrize(
+    ("before", "dropped"),
+    [("", True), ("l'", True), ("«", True), ("-", True), ("x", False), ("_", False), ("5", False)],
+)
+def test_a_repeated_clause_must_start_at_a_word_boundary(before, dropped):
+    line = "le fonds a investi 500 millions"
+    assert repeated(line, f"Il a dit que {before}le fonds a investi 500 millions.") == (
+        [line] if dropped else []
+    )
+
+
+def test_repeats_ignore_case_apostrophes_and_closing_punctuation_and_the_first_twin_stays():
+    assert repeated(
+        "L’action du groupe a chuté de 5 %", "Selon Reuters, l'action du groupe a chuté de 5 %."
+    ) == ["L’action du groupe a chuté de 5 %"]
+    twins = (
+        "Le groupe a vendu quatre usines.",
+        "Le groupe a vendu quatre usines",
+        "le groupe a vendu quatre usines !",
+    )
+    assert repeated(*twins) == list(twins[1:])
+
+
+def test_a_line_held_by_a_later_line_is_dropped_even_when_that_line_is_dropped_in_turn():
+    lines = (
+        "Le fonds a investi 500 millions",
+        "Selon la banque, le fonds a investi 500 millions, a-t-il dit.",
+        "Hier, selon la banque, le fonds a investi 500 millions, a-t-il dit.",
+    )
+    assert repeated(*lines) == list(lines[:2])
+    # A twin of a dropped line needs a holder of its own: the dropped first twin does not keep it.
+    lines = (
+        "Le fonds a investi 500 millions",
+        "Selon la banque, le fonds a investi 500 millions.",
+        "LE FONDS A INVESTI 500 MILLIONS !",
+    )
+    assert repeated(*lines) == [lines[0], lines[2]]
+
+
+def test_a_line_held_only_by_a_line_already_dropped_stays():
+    # The second line is the first one's twin and goes; it was the only one holding the third as a clause
+    # (before “ a clause does not end), so dropping the third too would lose its words.
+    lines = (
+        "Les actions SoftBank ont diminué jeudi “",
+        "Les actions SoftBank ont diminué jeudi.",
+        "Actions SoftBank ont diminué jeudi.",
+    )
+    assert repeated(*lines) == [lines[1]]
+
+
+def test_repeats_among_thousands_of_lines_are_each_found_once():
+    lines = [
+        f"Le titre {number} a gagné {number % 7} points, selon la Bourse de Paris." for number in range(3000)
+    ]
+    copies = {number: f"le titre {number} a gagné {number % 7} points" for number in range(0, 3000, 250)}
+    for number, copy in sorted(copies.items(), reverse=True):
+        lines.insert(number + (1 if number % 500 else 0), copy)
+    lines.append(lines[1234])
+    assert repeated(*lines) == [*copies.values(), lines[1234]]
+
+
 @pytest.mark.skipif(not EXAMPLE.exists(), reason="the shared example article is absent")
 def test_the_real_example_keeps_the_news_and_drops_the_boilerplate():
     result = ingest([EXAMPLE])
@@ -406,6 +481,55 @@ def test_sentence_offsets_are_code_points_into_the_text():
     text = "Shares rose 4% 🚀. Acme gained.\n\n  Indented line.  "
     assert split_sentences(text, "en") == [(0, 17), (18, 30), (34, 48)]
     assert sentences_of(text) == ["Shares rose 4% 🚀.", "Acme gained.", "Indented line."]
+
+
+def test_the_whole_word_before_a_stop_decides_however_long_it_is():
+    # U.S.-like acronyms are letter groups of one or two: "xy.a.a…" is one, "xyz.a.a…" is not.
+    acronym, word = "xy" + ".a" * 40, "xyz" + ".a" * 40
+    assert sentences_of(f"The code {acronym}. Then it ran.") == [f"The code {acronym}. Then it ran."]
+    assert sentences_of(f"The code {word}. Then it ran.") == [f"The code {word}.", "Then it ran."]
+    # The word is the one before the stop's spaces: "M ." is still an initial.
+    assert sentences_of("Le rapport de M . Dupont est paru. Il est long.", "fr") == [
+        "Le rapport de M . Dupont est paru.",
+        "Il est long.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "« Il pleut. (Vraiment. Si.) Il neige. » Puis il part.",
+            ["« Il pleut. (Vraiment. Si.) Il neige. »", "Puis il part."],
+        ),
+        ("Il a dit « non. Puis il part.", ["Il a dit « non.", "Puis il part."]),
+        ("« Oui. ) Non. » Fin.", ["« Oui. ) Non. »", "Fin."]),
+        ("“Oui. » Non.” Fin.", ["“Oui. » Non.”", "Fin."]),
+        ("(Il pleut. [Oui. Non.) Fin. ] Puis.", ["(Il pleut. [Oui. Non.) Fin. ] Puis."]),
+        (
+            'Il a dit "Oui. Bien." Puis "Non. Il partit.',
+            ['Il a dit "Oui.', 'Bien."', 'Puis "Non.', "Il partit."],
+        ),
+        (
+            'Il a dit "Oui. Bien." Puis "Non." Il partit.',
+            ['Il a dit "Oui. Bien."', 'Puis "Non."', "Il partit."],
+        ),
+    ],
+)
+def test_quotes_hold_their_sentences_only_when_paired_with_their_own_closer(text, expected):
+    assert sentences_of(text, "fr") == expected
+
+
+def test_a_line_of_thousands_of_sentences_splits_as_each_sentence_alone():
+    pieces = [
+        "M. Dupont a vu le Dr. Watson à 9 h.",
+        "« Il pleut. Il neige », a-t-il dit.",
+        "Les U.S. ont voté (à 51 %. Puis 49 %).",
+        "Pourquoi ?",
+        "Le titre a gagné 1.5 point…",
+    ]
+    line = " ".join(pieces * 1000)
+    assert sentences_of(line, "fr") == pieces * 1000
 
 
 # ---- article records ----------------------------------------------------------------------------------

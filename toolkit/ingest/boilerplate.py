@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import chain, islice
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
@@ -23,6 +25,14 @@ _MIN_REPEAT_WORDS = 5
 # Where a repeated clause may end inside the longer line: at its end or before punctuation (French may put a
 # space before ; : ! ? »).
 _CLAUSE_END = r"(?=\s?[.,;:!?…»”\"')\]]|\s*$)"
+_CLAUSE_ENDS = re.compile(_CLAUSE_END)
+# What a line's key loses at either end.
+_KEY_STRIP = " .!?…;:,«»“”\"'"
+_WORD = re.compile(r"\w+")
+_WORD_CHAR = re.compile(r"\w")
+_LAST_SPACE = re.compile(r"\s\S*\Z")
+# Candidate clauses are looked up by at most this many final characters of their last word.
+_SUFFIX = 32
 
 
 @dataclass(frozen=True)
@@ -77,29 +87,99 @@ def load_rules(extra: Path | None = None) -> list[Rule]:
 
 def _repeat_key(line: str) -> str:
     """A line as compared for repeats: case-folded, one apostrophe, without its closing punctuation."""
-    return line.casefold().replace("’", "'").strip(" .!?…;:,«»“”\"'")
+    return line.casefold().replace("’", "'").strip(_KEY_STRIP)
+
+
+def _long_enough(key: str) -> bool:
+    return sum(1 for _ in islice(_WORD.finditer(key), _MIN_REPEAT_WORDS)) == _MIN_REPEAT_WORDS
+
+
+def _suffix(text: str, end: int, word_start: int) -> str:
+    """What clauses ending at `end` are indexed by: the last `_SUFFIX` characters of the word that ends there."""
+    return text[max(word_start, end - _SUFFIX) : end]
+
+
+def _word_start(text: str, start: int, end: int, previous: int) -> int:
+    """Where the word ending at `end` begins: after the last whitespace in `text[start:end]`, else `previous`."""
+    space = _LAST_SPACE.search(text, start, end)
+    return previous if space is None else space.start() + 1
+
+
+class _Clauses:
+    """The keys of the lines long enough to count as repeats, indexed by the suffix of their last word, and the
+    lines in which each one appears as a clause (at a word boundary, ending where a clause may end)."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.found_in: dict[str, list[int]] = {key: [] for key in keys if _long_enough(key)}
+        self.lengths_by_suffix: dict[str, set[int]] = {}
+        lengths: set[int] = set()
+        for key in self.found_in:
+            word_start = _word_start(key, 0, len(key), 0)
+            self.lengths_by_suffix.setdefault(_suffix(key, len(key), word_start), set()).add(len(key))
+            if word_start == 0 and len(key) < _SUFFIX:
+                lengths.add(len(key))
+        # A key without whitespace shorter than the suffix may end a longer word ("x-" + "a-b-c-d-e").
+        self.short_words = sorted(lengths)
+        # The two shortest keys: a line shorter than every key but its own holds none (a lone line, above all).
+        self.shortest = heapq.nsmallest(2, self.found_in, key=len)
+
+    def scan(self, line: int, haystack: str, own_key: str) -> None:
+        """Record every key, other than the line's own, that `haystack` holds as a clause."""
+        others = [key for key in self.shortest if key != own_key]
+        if not others or len(others[0]) > len(haystack):
+            return
+        found: set[str] = set()
+        previous_end = word_start = 0
+        for match in _CLAUSE_ENDS.finditer(haystack):
+            end = match.start()
+            word_start = _word_start(haystack, previous_end, end, word_start)
+            previous_end = end
+            if end == 0 or haystack[end - 1] in _KEY_STRIP:
+                continue
+            lengths = self.lengths_by_suffix.get(_suffix(haystack, end, word_start), ())
+            shorter = (length for length in self.short_words if length < end - word_start)
+            for length in chain(lengths, shorter):
+                start = end - length
+                if start < 0 or (start > 0 and _WORD_CHAR.match(haystack, start - 1)):
+                    continue
+                clause = haystack[start:end]
+                if clause in self.found_in and clause != own_key and clause not in found:
+                    found.add(clause)
+                    self.found_in[clause].append(line)
 
 
 def _repeated_lines(lines: Sequence[str]) -> set[int]:
     """Indexes of lines whose whole content appears again elsewhere in the article (machine translation and
-    scraping repeat a sentence as a stand-alone line); of two identical lines the first stays."""
+    scraping repeat a sentence as a stand-alone line); of two identical lines the first stays.
+
+    A line of at least `_MIN_REPEAT_WORDS` words repeats when an earlier kept line has the same key, or when
+    another line with a different key holds it as a clause: any later line, or an earlier one that was kept.
+    Each line is scanned once, at the positions where a clause may end, and the candidate clauses ending there
+    are looked up by hash, so the cost follows the article's length, not the square of its line count.
+    """
     keys = [_repeat_key(line) for line in lines]
-    haystacks = [line.casefold().replace("’", "'") for line in lines]
-    repeated = set()
+    clauses = _Clauses(keys)
+    for index, line in enumerate(lines):
+        clauses.scan(index, line.casefold().replace("’", "'"), keys[index])
+    repeated: set[int] = set()
+    first_kept: dict[str, int] = {}
+    # Per key, how many of the lines holding it are known to be repeated lines before the current one.
+    skipped: dict[str, int] = {}
     for index, key in enumerate(keys):
-        if len(re.findall(r"\w+", key)) < _MIN_REPEAT_WORDS:
+        if key not in clauses.found_in:
             continue
-        inside = re.compile(r"(?<!\w)" + re.escape(key) + _CLAUSE_END)
-        for other, haystack in enumerate(haystacks):
-            if other == index or other in repeated:
-                continue
-            if keys[other] == key:
-                if other < index:
-                    repeated.add(index)
-                    break
-            elif inside.search(haystack):
-                repeated.add(index)
-                break
+        if key in first_kept:
+            repeated.add(index)
+            continue
+        holders = clauses.found_in[key]
+        position = skipped.get(key, 0)
+        while position < len(holders) and holders[position] < index and holders[position] in repeated:
+            position += 1
+        skipped[key] = position
+        if position < len(holders):
+            repeated.add(index)
+        else:
+            first_kept[key] = index
     return repeated
 
 

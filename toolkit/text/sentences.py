@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import reprlib
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from toolkit.errors import ToolkitError
@@ -42,28 +43,69 @@ _STARTERS = '«“"‘([¿¡—–'
 # quoted passage of several sentences stays inside the one sentence that reports it. ‘ ’ are left out:
 # ’ is also the apostrophe (aujourd’hui).
 _PAIRS = {"«": "»", "“": "”", "(": ")", "[": "]"}
+_OPENERS = {closer: opener for opener, closer in _PAIRS.items()}
+_QUOTE_MARKS = re.compile("[" + re.escape("".join(_PAIRS) + "".join(_OPENERS) + '"') + "]")
+# Characters read before a full stop to find the word it ends; longer words are read in a doubling window.
+_WINDOW = 64
 
 
-def _quoted(line: str) -> list[tuple[int, int]]:
-    """(opener, closer) positions of the matched quote and bracket pairs in `line`; unmatched ones are ignored."""
+def _quoted(line: str) -> tuple[list[int], list[int]]:
+    """Where the matched quote and bracket pairs of `line` hold it: the (firsts, lasts) of the sorted, disjoint
+    position ranges strictly between an opener and its closer. Unmatched marks are ignored.
+
+    One pass over the quote marks alone, so a line's cost is its length whatever the number of pairs.
+    """
     pairs = []
     stacks: dict[str, list[int]] = {opener: [] for opener in _PAIRS}
-    closers = {closer: opener for opener, closer in _PAIRS.items()}
-    for index, char in enumerate(line):
-        if char in stacks:
+    straight = []
+    for match in _QUOTE_MARKS.finditer(line):
+        char, index = match.group(), match.start()
+        if char == '"':
+            straight.append(index)
+        elif char in stacks:
             stacks[char].append(index)
-        elif char in closers and stacks[closers[char]]:
-            pairs.append((stacks[closers[char]].pop(), index))
-    straight = [index for index, char in enumerate(line) if char == '"']
+        elif stacks[_OPENERS[char]]:
+            pairs.append((stacks[_OPENERS[char]].pop(), index))
     if len(straight) % 2 == 0:
-        pairs += list(zip(straight[::2], straight[1::2], strict=True))
-    return pairs
+        pairs += zip(straight[::2], straight[1::2], strict=True)
+    firsts: list[int] = []
+    lasts: list[int] = []
+    for opener, closer in sorted(pairs):
+        if closer - opener < 2:
+            continue
+        if lasts and opener + 1 <= lasts[-1] + 1:
+            lasts[-1] = max(lasts[-1], closer - 1)
+        else:
+            firsts.append(opener + 1)
+            lasts.append(closer - 1)
+    return firsts, lasts
+
+
+def _inside(position: int, quoted: tuple[list[int], list[int]]) -> bool:
+    firsts, lasts = quoted
+    index = bisect_right(firsts, position) - 1
+    return index >= 0 and position <= lasts[index]
+
+
+def _word_before(line: str, stop: int) -> str:
+    """The last whitespace-separated word of `line[:stop]`, '' if there is none.
+
+    Read from a window before `stop` that doubles until the word is whole: the cost is the word's length, not
+    the length of the line before it.
+    """
+    size = _WINDOW
+    while True:
+        low = max(0, stop - size)
+        window = line[low:stop]
+        parts = window.rsplit(None, 1)
+        if low == 0 or len(parts) == 2 or (parts and (window[0].isspace() or line[low - 1].isspace())):
+            return parts[-1] if parts else ""
+        size *= 2
 
 
 def _abbreviation(line: str, stop: int, lang: str) -> bool:
     """Whether the word before the full stop at `stop` is an abbreviation, an initial or a dotted acronym."""
-    word = line[:stop].rsplit(None, 1)[-1] if line[:stop].strip() else ""
-    word = word.lstrip(_STARTERS + "'")
+    word = _word_before(line, stop).lstrip(_STARTERS + "'")
     if not word:
         return False
     known = _ABBREVIATIONS.get(lang, _ABBREVIATIONS_COMMON)
@@ -95,7 +137,7 @@ def _boundaries(line: str, lang: str) -> list[int]:
         following = line[gap]
         if not (following.isupper() or following.isdigit() or following in _STARTERS):
             continue
-        if any(opener < end - 1 < closer for opener, closer in quoted):
+        if _inside(end - 1, quoted):
             continue
         if match.group() == "." and _abbreviation(line, start, lang):
             continue
@@ -119,7 +161,7 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
             piece = line[start:end]
             stripped = piece.strip()
             if stripped:
-                first = start + piece.index(stripped)
+                first = start + len(piece) - len(piece.lstrip())
                 sentences.append((offset + first, offset + first + len(stripped)))
         offset += len(line) + 1
     return sentences
