@@ -479,3 +479,96 @@ def test_expected_calibration_error_matches_a_hand_computed_value():
     assert bins[6]["accuracy"] == 0.0 and bins[8]["confidence"] == pytest.approx(0.9)
     perfect, _ = expected_calibration_error(["a", "b"], [[1.0, 0.0], [0.0, 1.0]], ["a", "b"])
     assert perfect == 0.0
+
+
+# ---- ClaimClassifier: sentence-structure features (use_structure) --------------------------------------------
+
+
+def test_use_structure_changes_the_model_and_adds_named_features():
+    X = np.concatenate([X_TXT, ["The bank said it may expect a rise"]])
+    y = np.concatenate([Y_TXT, ["REPORTED"]])
+    base = ClaimClassifier(random_state=0).fit(X, y)
+    structured = ClaimClassifier(random_state=0, use_structure=True).fit(X, y)
+    assert not np.allclose(base.predict_proba(X_TXT), structured.predict_proba(X_TXT))
+    assert base.structure_names_ == [] and "speech_that" in structured.structure_names_
+    # Without cues the structure block is the only change: its width is the number of named features.
+    alone = ClaimClassifier(random_state=0, use_cues=False, use_structure=True).fit(X, y)
+    plain = ClaimClassifier(random_state=0, use_cues=False).fit(X, y)
+    width = alone._transform(X_TXT).shape[1] - plain._transform(X_TXT).shape[1]
+    assert width == len(alone.structure_names_)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Le PDG a déclaré que la vente était conclue.", {"speech_that", "speech_verb"}),
+        ("The minister said that the deal was signed.", {"speech_that", "speech_verb"}),
+        ("« Nous gagnerons » , a-t-il déclaré.", {"quote", "quote_then_attribution", "speech_inversion"}),
+        ('"We will win," said Smith.', {"quote", "quote_then_attribution", "future"}),
+        ("Selon le ministère, le chômage a reculé.", {"according_to", "past"}),
+        ("According to the bank, profits rose.", {"according_to"}),
+        ("Le fonds serait en discussions, aurait indiqué un proche.", {"conditional", "rumour_conditional"}),
+        ("The deal would close in March.", {"conditional"}),
+        ("Les ventes progresseront l'an prochain.", {"future"}),
+        ("Le groupe va vendre sa filiale.", {"future"}),
+        ("Sales will rise next year.", {"future"}),
+        ("Le groupe pourrait céder sa filiale.", {"modal_possibility", "conditional"}),
+        ("The stock may double.", {"modal_possibility"}),
+        ("La banque doit publier ses comptes.", {"modal_necessity"}),
+        ("The board should resign.", {"modal_necessity"}),
+        ("Le groupe n'a pas souhaité commenter.", {"negation"}),
+        ("The company did not comment.", {"negation"}),
+        ("Si l'Autorité donne son feu vert, l'opération sera finalisée.", {"condition", "future"}),
+        ("Jusqu'où ira la hausse ?", {"question", "question_end"}),
+        ("1er janvier 2016, 14h30 .", {"dateline", "dateline_only"}),
+        ("April 5, 2006 Apple has released an application.", {"dateline", "past"}),
+        ("–", {"punctuation_only"}),
+    ],
+)
+def test_structure_patterns_find_the_same_structure_in_both_languages(sentence, expected):
+    model = ClaimClassifier(use_structure=True, use_cues=False, min_df=1).fit(X_TXT, Y_TXT)
+    found = {name for name, counts in model.structure_counts([sentence]).items() if counts[0]}
+    assert expected <= found, found
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Les ventes ont progressé de 9 %.", "Sales rose 5% in the quarter.", "Il a retiré son portrait."],
+)
+def test_structure_patterns_leave_a_plain_fact_alone(sentence):
+    model = ClaimClassifier(use_structure=True, use_cues=False, min_df=1).fit(X_TXT, Y_TXT)
+    found = {name for name, counts in model.structure_counts([sentence]).items() if counts[0]}
+    assert not found & {"speech_that", "conditional", "future", "modal_possibility", "negation", "question"}
+
+
+def test_with_structure_a_cue_in_a_relative_clause_counts_apart_from_the_main_clause():
+    main = "The bank may sell the unit that it bought."
+    sub = "The bank sold the unit that it may buy back."
+    model = ClaimClassifier(use_structure=True, random_state=0).fit(X_TXT, Y_TXT)
+    assert model.clause_marker_ is not None
+    hedge = model.cue_names_.index("hedge")
+    k = len(model.cue_names_)
+    counts = model._cue_counts([main, sub]).toarray()
+    assert counts.shape[1] == 2 * k
+    assert counts[0, hedge] > 0 and counts[0, k + hedge] == 0  # "may" in the main clause
+    assert counts[1, hedge] == 0 and counts[1, k + hedge] > 0  # "may" after "that"
+    plain = ClaimClassifier(random_state=0).fit(X_TXT, Y_TXT)
+    assert plain.clause_marker_ is None and plain._cue_counts([main]).shape[1] == k
+
+
+def test_use_structure_is_constrained_and_persists_with_skops():
+    import skops.io
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="use_structure"):
+        ClaimClassifier(use_structure="yes")._validate_params()  # as build_estimator checks an experiment
+    for classifier, X, y in (
+        ("logreg", X_TXT, Y_TXT),
+        ("linear_svm", np.concatenate([X_TXT] * 2), np.concatenate([Y_TXT] * 2)),
+    ):
+        model = ClaimClassifier(use_structure=True, classifier=classifier, random_state=0).fit(X, y)
+        data = skops.io.dumps(model)
+        assert set(skops.io.get_untrusted_types(data=data)) <= set(SKOPS_TRUSTED_TYPES)
+        loaded = skops.io.loads(data, trusted=SKOPS_TRUSTED_TYPES)
+        np.testing.assert_allclose(loaded.predict_proba(X_TXT), model.predict_proba(X_TXT))
+        assert isinstance(loaded.structure_patterns_[0], str)

@@ -1,5 +1,6 @@
 """Hyper-parameter search: the [search] table is checked, folds keep articles together, candidates are nested runs."""
 
+import dataclasses
 import re
 
 import pytest
@@ -43,8 +44,18 @@ def experiment_file(tmp_path, text, name="exp.toml"):
             'method = "random"\nparams = {window = [1, 2]}\nn_iter = 0',
             "`search.n_iter` must be an integer >= 1",
         ),
-        ("params = {window = [1, 2]}\ncv = 1", "`search.cv` must be an integer >= 2 (folds), got 1"),
-        ("params = {window = [1, 2]}\ncv = true", "`search.cv` must be an integer >= 2 (folds), got True"),
+        (
+            "params = {window = [1, 2]}\ncv = 1",
+            '`search.cv` must be an integer >= 2 (folds) or "language", got 1',
+        ),
+        (
+            "params = {window = [1, 2]}\ncv = true",
+            '`search.cv` must be an integer >= 2 (folds) or "language", got True',
+        ),
+        (
+            'params = {window = [1, 2]}\ncv = "languages"',
+            "`search.cv` must be an integer >= 2 (folds) or \"language\", got 'languages'",
+        ),
         (
             'params = {window = [1, 2]}\nscoring = "macro_f1"',
             "`search.scoring` must be one of span_f1 for entities",
@@ -64,7 +75,9 @@ def test_train_reports_a_bad_search_table_as_one_line_before_reading_data(tmp_pa
     path = experiment_file(tmp_path, ENTITIES + "[search]\nparams = {window = [1]}\ncv = 0\n")
     result = CliRunner().invoke(app, ["train", str(path), "--data", str(tmp_path / "missing")])
     assert result.exit_code == 1
-    assert result.output == f"error: {path}: `search.cv` must be an integer >= 2 (folds), got 0\n"
+    assert (
+        result.output == f'error: {path}: `search.cv` must be an integer >= 2 (folds) or "language", got 0\n'
+    )
 
 
 def test_search_defaults_and_candidate_counts(tmp_path):
@@ -219,3 +232,55 @@ def test_averaged_f1_scoring_works_on_binary_string_labels():
     labels = ["uncertain", "certain"] * 6
     model = ClaimClassifier(min_df=1).fit(texts, labels)
     assert 0.0 <= _scorer("macro_f1")(model, texts, labels) <= 1.0
+
+
+# ---- cv = "language": leave one language out --------------------------------------------------------------
+
+
+def test_language_folds_hold_out_one_language_each():
+    languages = ["fr"] * 5 + ["en"] * 3
+    X = list(range(len(languages)))
+    splits = list(folds("language", seed=1).split(X, groups=languages))
+    assert len(splits) == 2
+    held_out = [{languages[i] for i in test} for _, test in splits]
+    trained = [{languages[i] for i in train} for train, _ in splits]
+    assert sorted(map(sorted, held_out)) == [["en"], ["fr"]]
+    assert all(not h & t for h, t in zip(held_out, trained, strict=True))  # never scored on a seen language
+
+
+def test_language_cv_scores_each_language_with_a_model_trained_on_the_other(tmp_path, small_data):
+    from toolkit.dataset import load_dataset
+    from toolkit.tasks import TASKS
+    from toolkit.training.search import run_search
+
+    search = '[search]\nparams = {C = [0.5, 4.0]}\ncv = "language"\n'
+    experiment = load_experiment(
+        experiment_file(tmp_path, CLAIMS + "use_char = false\nmin_df = 1\n" + search)
+    )
+    spec = parse_search(experiment)
+    assert spec.cv == "language"
+    dataset, _ = load_dataset(small_data, "claims")
+    X, y = TASKS["claims"].xy(dataset["train"])
+    groups, languages = list(dataset["train"]["article_id"]), list(dataset["train"]["lang"])
+    outcome = run_search(experiment, spec, X, y, groups, seed=3, languages=languages)
+    assert len(outcome.candidates) == 2
+    assert all(len(candidate.folds) == 2 for candidate in outcome.candidates)  # en held out, then fr
+
+    # The folds differ from article folds: the scores are those of a model that never saw the held-out language.
+    by_article = run_search(experiment, dataclasses.replace(spec, cv=2), X, y, groups, seed=3)
+    assert [c.folds for c in outcome.candidates] != [c.folds for c in by_article.candidates]
+    with pytest.raises(ToolkitError, match="needs a train split in two languages or more"):
+        run_search(experiment, spec, X, y, groups, seed=3, languages=["fr"] * len(groups))
+    with pytest.raises(ToolkitError, match="needs each sentence's language"):
+        run_search(experiment, spec, X, y, groups, seed=3)
+
+
+def test_train_with_language_cv_picks_a_candidate_by_cross_language_score(tmp_path, small_data):
+    from toolkit.training.fit import fit
+
+    search = '[search]\nparams = {use_structure = [false, true]}\ncv = "language"\n'
+    path = experiment_file(tmp_path, CLAIMS + "use_char = false\nmin_df = 1\n" + search)
+    result = fit(path, small_data)
+    best = result.search.best
+    assert best.mean == pytest.approx(sum(best.folds) / 2)
+    assert result.params["search.best.use_structure"] in ("True", "False")

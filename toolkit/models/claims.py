@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from toolkit.models.cues import cue_pattern, read_lexicon
 from toolkit.models.params import Finite, NgramRange
+from toolkit.models.structure import CLAUSE_MARKER, STRUCTURE_PATTERNS, clause_split, structure_names
 
 __all__ = ["ClaimClassifier", "load_cues", "cue_pattern"]
 
@@ -76,6 +77,11 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
         Add log(1 + count) of each cue category of the lexicon.
     cues : str, Path or None
         A cue TOML file; None for the packaged toolkit/data/cues.toml.
+    use_structure : bool
+        Add sentence-structure features found by patterns (toolkit.models.structure: reported speech, quotes and
+        their attribution, conditional, future, modals, negation, condition, question, dateline, fragment), one
+        category for both languages. With `use_cues` too, each cue category is counted twice: in the main
+        clause and inside a relative or complement clause (after qui/que/which/that/who).
     classifier : "logreg" or "linear_svm"
         Logistic regression, or a linear SVM calibrated with CalibratedClassifierCV (sigmoid, 3 folds) so that
         `predict_proba` is a probability either way.
@@ -97,6 +103,7 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
         "use_char": ["boolean"],
         "use_cues": ["boolean"],
         "cues": [str, os.PathLike, None],
+        "use_structure": ["boolean"],
         "classifier": [StrOptions(set(_CLASSIFIERS))],
         "C": [Finite(Real, 0, None, closed="neither")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
@@ -111,6 +118,7 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
         use_char: bool = True,
         use_cues: bool = True,
         cues: str | Path | None = None,
+        use_structure: bool = False,
         classifier: str = "logreg",
         C: float = 10.0,
         class_weight: str | dict | None = "balanced",
@@ -122,6 +130,7 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
         self.use_char = use_char
         self.use_cues = use_cues
         self.cues = cues
+        self.use_structure = use_structure
         self.classifier = classifier
         self.C = C
         self.class_weight = class_weight
@@ -168,10 +177,18 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
             blocks.append(self.char_vectorizer_.fit_transform(texts))
         self.cue_names_: list[str] = []
         self.cue_patterns_: list[str] = []
+        self.structure_names_: list[str] = []
+        self.structure_patterns_: list[str] = []
+        self.clause_marker_: str | None = None
+        if self.use_structure:
+            self.structure_names_ = structure_names()
+            self.structure_patterns_ = [pattern for _, pattern in STRUCTURE_PATTERNS]
+            blocks.append(self._structure(texts))
         if self.use_cues:
             lexicon = load_cues(self.cues)
             self.cue_names_ = sorted(lexicon)
             self.cue_patterns_ = [cue_pattern(lexicon[name]) for name in self.cue_names_]
+            self.clause_marker_ = CLAUSE_MARKER if self.use_structure else None
             blocks.append(self._cue_counts(texts))
         features = sparse.hstack(blocks, format="csr")
 
@@ -190,9 +207,32 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
         return CalibratedClassifierCV(svm, method="sigmoid", cv=min(3, smallest))
 
     def _cue_counts(self, texts: list[str]) -> sparse.csr_matrix:
+        """log(1 + count) per cue category; with a clause marker, main-clause counts then subordinate ones."""
         patterns = [re.compile(pattern) for pattern in self.cue_patterns_]
-        counts = np.array([[len(p.findall(text)) for p in patterns] for text in texts], dtype=float)
-        return sparse.csr_matrix(np.log1p(counts.reshape(len(texts), len(patterns))))
+        if self.clause_marker_ is None:
+            counts = [[len(p.findall(text)) for p in patterns] for text in texts]
+        else:
+            marker = re.compile(self.clause_marker_)
+            counts = []
+            for text in texts:
+                split = clause_split(marker, text)
+                main, sub = text[:split], text[split:]
+                counts.append(
+                    [len(p.findall(main)) for p in patterns] + [len(p.findall(sub)) for p in patterns]
+                )
+        width = len(patterns) * (1 if self.clause_marker_ is None else 2)
+        return sparse.csr_matrix(np.log1p(np.array(counts, dtype=float).reshape(len(texts), width)))
+
+    def _structure(self, texts: list[str]) -> sparse.csr_matrix:
+        """log(1 + matches) of each structure pattern, log(1 + words) / 4 and whether it has at most 3 words."""
+        patterns = [re.compile(pattern) for pattern in self.structure_patterns_]
+        rows = []
+        for text in texts:
+            words = len(text.split())
+            rows.append([len(p.findall(text)) for p in patterns] + [np.log1p(words) / 4, float(words <= 3)])
+        matches = np.array(rows, dtype=float).reshape(len(texts), len(patterns) + 2)
+        matches[:, : len(patterns)] = np.log1p(matches[:, : len(patterns)])
+        return sparse.csr_matrix(matches)
 
     def _transform(self, X: object) -> sparse.csr_matrix:
         check_is_fitted(self, "classifier_")
@@ -200,6 +240,8 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
         blocks = [self.word_vectorizer_.transform(texts)]
         if self.char_vectorizer_ is not None:
             blocks.append(self.char_vectorizer_.transform(texts))
+        if self.structure_patterns_:
+            blocks.append(self._structure(texts))
         if self.cue_patterns_:
             blocks.append(self._cue_counts(texts))
         return sparse.hstack(blocks, format="csr")
@@ -213,6 +255,16 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities (n_sentences, n_classes), columns in the order of `classes_`."""
         features = self._transform(X)
         return self.classifier_.predict_proba(features)
+
+    def structure_counts(self, X: Sequence[str] | np.ndarray) -> dict[str, list[int]]:
+        """How often each structure pattern matches every sentence (for explaining a prediction)."""
+        check_is_fitted(self, "classifier_")
+        texts = _as_texts(X)
+        names = self.structure_names_[: len(self.structure_patterns_)]
+        return {
+            name: [len(re.findall(pattern, text)) for text in texts]
+            for name, pattern in zip(names, self.structure_patterns_, strict=True)
+        }
 
     def cue_counts(self, X: Sequence[str] | np.ndarray) -> dict[str, list[int]]:
         """How many cues of each category every sentence holds (for explaining a prediction)."""

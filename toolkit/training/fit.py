@@ -184,7 +184,10 @@ def fit(
             model = build_estimator(experiment, seed).fit(X_train, y_train)
         else:
             groups = list(dataset["train"]["article_id"])
-            outcome = run_search(experiment, spec, X_train, y_train, groups, seed=seed, n_jobs=n_jobs)
+            languages = list(dataset["train"]["lang"])  # the folds of cv = "language"
+            outcome = run_search(
+                experiment, spec, X_train, y_train, groups, seed=seed, n_jobs=n_jobs, languages=languages
+            )
             model = outcome.model
     except (ValueError, TypeError) as exc:
         # The dataset was checked when it was built: what the estimator refuses here is a parameter value.

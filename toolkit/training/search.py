@@ -5,10 +5,14 @@
     params = {C = [0.5, 2.0], use_cues = [false, true]}   # estimator parameter → values to try
     n_iter = 4                          # random only: how many candidates to draw (default 10, at most the grid)
     cv = 3                              # folds; every sentence of an article stays in one fold
+                                        # or cv = "language": train on all languages but one, score on it
     scoring = "macro_f1"                # claims: macro_f1 (default), weighted_f1, accuracy; entities: span_f1
 
 The best candidate is refit on the whole train split and becomes the run's model; `toolkit train` scores it on
 validation and test like any other model; `toolkit.tracking.log` logs one nested run per candidate with its CV scores.
+
+`cv = "language"` leaves one language out per fold (train on fr, score en; train on en, score fr): the search then
+chooses what carries to a language, and so to a source, the model never saw, rather than what fits the mix.
 """
 
 from __future__ import annotations
@@ -39,13 +43,14 @@ KEYS = ("cv", "method", "n_iter", "params", "scoring")
 SCORINGS = {"claims": ("macro_f1", "weighted_f1", "accuracy"), "entities": ("span_f1",)}
 DEFAULT_FOLDS = 3
 DEFAULT_ITERATIONS = 10
+LANGUAGE_CV = "language"
 
 
 @dataclass(frozen=True)
 class SearchSpec:
     method: str
     params: dict[str, list[Any]]
-    cv: int
+    cv: int | str  # a number of folds grouped by article, or "language"
     scoring: str
     n_iter: int | None = None
 
@@ -127,8 +132,10 @@ def parse_search(experiment: Experiment) -> SearchSpec | None:
         if not _is_int(n_iter) or n_iter < 1:
             raise ToolkitError(f"{path}: `search.n_iter` must be an integer >= 1, got {n_iter!r}")
     cv = raw.get("cv", DEFAULT_FOLDS)
-    if not _is_int(cv) or cv < 2:
-        raise ToolkitError(f"{path}: `search.cv` must be an integer >= 2 (folds), got {cv!r}")
+    if cv != LANGUAGE_CV and (not _is_int(cv) or cv < 2):
+        raise ToolkitError(
+            f'{path}: `search.cv` must be an integer >= 2 (folds) or "{LANGUAGE_CV}", got {cv!r}'
+        )
     task = ESTIMATORS[estimator][2]
     scoring = raw.get("scoring", SCORINGS[task][0])
     if scoring not in SCORINGS[task]:
@@ -162,10 +169,13 @@ def _scorer(scoring: str) -> Any:
     return make_scorer(f1_score, average=scoring.removesuffix("_f1"), pos_label=None, zero_division=0)
 
 
-def folds(cv: int, seed: int) -> Any:
-    """`cv` folds that keep each article's sentences together, shuffled by `seed`."""
-    from sklearn.model_selection import GroupKFold
+def folds(cv: int | str, seed: int) -> Any:
+    """`cv` folds that keep each article's sentences together, shuffled by `seed`; for "language", one fold per
+    language, held out in turn (the groups are then the sentences' languages)."""
+    from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 
+    if cv == LANGUAGE_CV:
+        return LeaveOneGroupOut()
     return GroupKFold(n_splits=cv, shuffle=True, random_state=seed)
 
 
@@ -178,17 +188,32 @@ def run_search(
     *,
     seed: int,
     n_jobs: int = 1,
+    languages: list[str] | None = None,
 ) -> SearchOutcome:
-    """Cross-validate every candidate with folds grouped by article, then refit the best on all of X."""
+    """Cross-validate every candidate with folds grouped by article (or, with cv = "language", by the
+    `languages` of the sentences, one per row of X), then refit the best on all of X."""
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
     if n_jobs == 0:
         raise ToolkitError("--n-jobs must be a number of parallel jobs, or -1 for one per core; got 0")
-    articles = len(set(groups))
-    if articles < spec.cv:
-        raise ToolkitError(
-            f"{experiment.path}: `search.cv` = {spec.cv} folds but the train split has only {articles} articles"
-        )
+    if spec.cv == LANGUAGE_CV:
+        if languages is None or len(languages) != len(groups):
+            raise ToolkitError(
+                f'{experiment.path}: `search.cv` = "{LANGUAGE_CV}" needs each sentence\'s language'
+            )
+        if len(set(languages)) < 2:
+            found = ", ".join(sorted(set(languages))) or "none"
+            raise ToolkitError(
+                f'{experiment.path}: `search.cv` = "{LANGUAGE_CV}" needs a train split in two languages or more'
+                f" (found: {found})"
+            )
+        groups, n_folds = list(languages), len(set(languages))
+    else:
+        articles, n_folds = len(set(groups)), spec.cv
+        if articles < spec.cv:
+            raise ToolkitError(
+                f"{experiment.path}: `search.cv` = {spec.cv} folds but the train split has only {articles} articles"
+            )
     common = {
         "scoring": _scorer(spec.scoring),
         "cv": folds(spec.cv, seed),
@@ -215,7 +240,7 @@ def run_search(
             params=dict(params),
             mean=float(results["mean_test_score"][index]),
             std=float(results["std_test_score"][index]),
-            folds=[float(results[f"split{fold}_test_score"][index]) for fold in range(spec.cv)],
+            folds=[float(results[f"split{fold}_test_score"][index]) for fold in range(n_folds)],
             rank=int(results["rank_test_score"][index]),
             fit_seconds=float(results["mean_fit_time"][index]),
         )
