@@ -140,6 +140,7 @@ def test_adjudication_tasks_show_every_annotators_work_as_a_prediction(export):
     annotations = read_export(export, load_schema(SCHEMA)).annotations
     (task,) = adjudication_tasks(7, annotations, lines)  # en-a only: en-b is agreed on
     assert task["data"]["article_id"] == "en-a" and task["data"]["review_key"] == "adjudicate:7:1"
+    assert task["data"]["reason"].startswith("2 sentences disputed: #0 1: FACT, 2: FACT; 2 lacks DATE Monday")
     assert "#1 1: SPECULATIVE, 2: FORECAST" in task["data"]["reason"]
     assert "2 lacks DATE Monday" in task["data"]["reason"]
     versions = {p["model_version"]: p["result"] for p in task["predictions"]}

@@ -85,7 +85,7 @@ def test_agreement_adjudication_and_pull_prefer_the_lead(
     kappa = (11 / 12 - 51 / 144) / (1 - 51 / 144)
     assert measured.output.startswith("3 tasks annotated twice or more, 12 sentences"), measured.output
     assert f"{me}: FACT, {second.id}: OPINION" in measured.output
-    assert f"created review project {REVIEW!r}: 1 new adjudication tasks, 0 already there" in measured.output
+    assert f"created review project {REVIEW!r}: 1 new adjudication task, 0 already there" in measured.output
     run_id = re.search(r"as run (\w+) in toolkit-agreement", measured.output).group(1)
 
     import mlflow
@@ -102,7 +102,9 @@ def test_agreement_adjudication_and_pull_prefer_the_lead(
     review = _project(ls_env, REVIEW)
     (task,) = project_tasks(ls_env, review.id)
     assert task.data["article_id"] == disputed.data["article_id"] and task.data["review"] == "adjudicate"
-    assert task.data["text"] == disputed.data["text"] and "FACT" in task.data["reason"]
+    assert task.data["text"] == disputed.data["text"] and task.data["reason"].startswith(
+        "1 sentence disputed: #0 "
+    )
     shown = {prediction.model_version: prediction.result for prediction in task.predictions}
     assert set(shown) == {f"annotator {me}", f"annotator {second.id}"}
     claims = [r["value"]["labels"] for r in shown[f"annotator {second.id}"] if r["from_name"] == "claims"]
@@ -110,7 +112,9 @@ def test_agreement_adjudication_and_pull_prefer_the_lead(
     assert sdk.projects.get(review.id).label_config == sdk.projects.get(project.id).label_config
 
     again = run("agreement", "--project", PROJECT, "--adjudicate")
-    assert "0 new adjudication tasks, 1 already there" in again.output, again.output
+    assert f"review project {REVIEW!r}: 0 new adjudication tasks, 1 already there" in again.output, (
+        again.output
+    )
     assert len(project_tasks(ls_env, review.id)) == 1
 
     exports = tmp_path / "exports"
@@ -173,7 +177,9 @@ def test_review_sends_suspects_to_the_review_project(
         assert labels == ([] if suggested == "NONE" else [[suggested]])
         assert prediction.model_version == f"suggested {suggested}"
     again = run(*args)
-    assert "0 new suspect tasks, 3 already there" in again.output, again.output
+    assert f"\nreview project '{project} · review': 0 new suspect tasks, 3 already there" in again.output, (
+        again.output
+    )
     assert len(project_tasks(ls_env, review.id)) == 3
     missing = run(*args[:-1], "no such project")
     assert missing.exit_code == 1 and "no Label Studio project called 'no such project'" in missing.output

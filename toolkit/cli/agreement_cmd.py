@@ -105,10 +105,12 @@ def agreement_command(
         write_json_atomic(output, asdict(report))
         console.print(f"wrote the report to {output}", markup=False)
     if measured is not None and measured.review is not None:
+        from toolkit.text.words import counted
+
         review = measured.review
         console.print(
-            f"{'created' if review.created else 'updated'} review project {review.project!r}: "
-            f"{review.sent} new adjudication tasks, {review.already} already there: {review.url}",
+            f"{'created ' if review.created else ''}review project {review.project!r}: "
+            f"{counted(review.sent, 'new adjudication task')}, {review.already} already there: {review.url}",
             markup=False,
             soft_wrap=True,
         )

@@ -60,11 +60,12 @@ def review_command(
         typer.echo(f"wrote {len(findings)} suspects to {output}")
     if project is not None:
         from toolkit.labelstudio.adjudicate import send_suspects
+        from toolkit.text.words import counted
 
         sent = send_suspects(project, findings[:limit])
         typer.echo(
-            f"{'created' if sent.created else 'updated'} review project {sent.project!r}: "
-            f"{sent.sent} new suspect tasks, {sent.already} already there: {sent.url}"
+            f"{'created ' if sent.created else ''}review project {sent.project!r}: "
+            f"{counted(sent.sent, 'new suspect task')}, {sent.already} already there: {sent.url}"
         )
 
 

@@ -27,6 +27,7 @@ from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, collect, connect
 from toolkit.labelstudio.exports import TaskAnnotation
 from toolkit.schema import DEFAULT_SCHEMA, TEXT_NAME, load_schema
+from toolkit.text.words import counted
 
 __all__ = [
     "REVIEW_SUFFIX",
@@ -97,7 +98,7 @@ def adjudication_tasks(
             "review_key": f"adjudicate:{project_id}:{task_id}",
             "source_project": project_id,
             "source_task": task_id,
-            "reason": f"{len(lines)} disagreements: " + " | ".join(lines),
+            "reason": f"{counted(len(lines), 'sentence')} disputed: " + " | ".join(lines),
         }
         if first.sentences is not None:
             data["sentences"] = [list(span) for span in first.sentences]
