@@ -89,8 +89,10 @@ def adjudication_tasks(
     for task_id, found in sorted(by_task.items()):
         first = found[0]
         lines = list(disagreements[task_id])
+        # The Data Manager shows data fields as columns in this order: the reason next to the text, in view.
         data = {
             "text": first.text,
+            "reason": f"{counted(len(lines), 'sentence')} disputed: " + " | ".join(lines),
             "article_id": first.article_id,
             "lang": first.lang,
             "title": first.title or "",
@@ -98,7 +100,6 @@ def adjudication_tasks(
             "review_key": f"adjudicate:{project_id}:{task_id}",
             "source_project": project_id,
             "source_task": task_id,
-            "reason": f"{counted(len(lines), 'sentence')} disputed: " + " | ".join(lines),
         }
         if first.sentences is not None:
             data["sentences"] = [list(span) for span in first.sentences]
@@ -122,6 +123,7 @@ def suspect_tasks(findings: Iterable[Any], claims_group: str = "claims") -> list
         )
         data = {
             "text": text,
+            "reason": reason,
             "article_id": finding.article_id,
             "sentence_id": finding.sentence_id,
             "split": finding.split,
@@ -132,7 +134,6 @@ def suspect_tasks(findings: Iterable[Any], claims_group: str = "claims") -> list
             "suggested": suspect.suggested,
             "given_probability": round(float(suspect.given_probability), 4),
             "suggested_probability": round(float(suspect.suggested_probability), 4),
-            "reason": reason,
         }
         result = []
         if suspect.suggested != "NONE" and text.strip():
