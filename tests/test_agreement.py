@@ -219,3 +219,14 @@ def test_suspect_tasks_carry_the_suggestion_and_the_reason():
     (region,) = opinion["predictions"][0]["result"]
     assert region["value"] == {"start": 0, "end": 11, "text": "A bold bet.", "labels": ["OPINION"]}
     assert none["predictions"][0]["result"] == [] and none["data"]["review_key"] == "suspect:en-b:0:FACT"
+
+
+def test_the_logged_snapshot_digest_ignores_what_changes_on_every_export(export):
+    from toolkit.labelstudio.pull import content_digest
+
+    tasks = json.loads(export.read_text())
+    before = content_digest(tasks)
+    tasks[0]["annotations"][0]["created_ago"] = "4 minutes"
+    assert content_digest(tasks) == before
+    tasks[0]["annotations"][0]["result"].pop()
+    assert content_digest(tasks) != before

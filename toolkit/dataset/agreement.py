@@ -227,7 +227,7 @@ def _pair(key: tuple[str, str], data: dict, classes: list[str]) -> PairAgreement
 class ProjectAgreement:
     project: str
     project_id: int
-    digest: str  # sha256 of the export the figures were computed on
+    digest: str  # sha256 of the export the figures were computed on (pull.content_digest)
     report: AgreementReport
     review: ReviewResult | None = None  # what --adjudicate sent
 
@@ -252,23 +252,21 @@ def project_agreement(
 ) -> ProjectAgreement:
     """Agreement on the current annotations of the Label Studio project `project`; with `adjudicate`, one task
     per disagreeing article in `<project> · review`, every annotator's work shown as a prediction."""
-    import hashlib
     import tempfile
 
     from toolkit.io import write_json_atomic
     from toolkit.labelstudio.adjudicate import adjudication_tasks, send_review_tasks
     from toolkit.labelstudio.client import connect
-    from toolkit.labelstudio.pull import fetch_export
+    from toolkit.labelstudio.pull import content_digest, fetch_export
 
     client = client or connect()
     project_id = client.project(project).id
     tasks = fetch_export(client, project_id)
     with tempfile.TemporaryDirectory(prefix="toolkit-agreement-") as folder:
         path = write_json_atomic(Path(folder) / "export.json", tasks)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         report = agreement([path], schema_path=schema_path)
         annotations = read_export(path, load_schema(schema_path), strict=True).annotations
-    result = ProjectAgreement(project, project_id, digest, report)
+    result = ProjectAgreement(project, project_id, content_digest(tasks), report)
     if adjudicate:
         review = adjudication_tasks(project_id, annotations, disagreement_lines(report))
         result.review = send_review_tasks(project, review, schema_path=schema_path, client=client)

@@ -47,6 +47,7 @@ __all__ = [
     "slugify",
     "latest_snapshot",
     "fetch_export",
+    "content_digest",
     "delete_leftover_exports",
     "pull",
 ]
@@ -83,6 +84,15 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, list):
         return [_canonical(item) for item in value]
     return value
+
+
+def content_digest(tasks: list[dict[str, Any]]) -> str:
+    """sha256 of an export's content, the fields that change on every export left out: two exports of
+    unchanged annotations have the same digest."""
+    import hashlib
+
+    canonical = json.dumps(_canonical(tasks), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _same_content(tasks: list[dict[str, Any]], path: Path) -> bool:
