@@ -5,11 +5,12 @@ Two kinds of review task go there, told apart by `data.review`:
 - `adjudicate` (`toolkit agreement --project NAME --adjudicate`): one task per article two annotators disagree
   on, the whole article, each annotator's work as a prediction whose model_version names the annotator; the lead
   accepts one, corrects it and submits. `toolkit pull --project NAME` then adds that annotation to the article's
-  task in the snapshot, marked ground truth: `dataset build` prefers it over the annotators' (exports.choose_
-  annotation) and `toolkit agreement` leaves it out of the figures (it is no independent annotation).
+  task in the snapshot, marked ground truth: `dataset build` prefers it over the annotators'
+  (`exports.choose_annotation`) and `toolkit agreement` leaves it out of the figures (no independent annotation).
 - `suspect` (`toolkit review ... --project NAME`): one task per sentence whose claim status a model doubts, the
-  suspected status as a prediction, the reason (given and suggested status, their probabilities) in the task
-  data, where the Data Manager shows it as columns.
+  suggested status as a prediction, the reason (given and suggested status, their probabilities) in the task
+  data, where the Data Manager shows it as columns. A lead's decision there is not yet pulled back: the task is
+  one sentence, and pull does not rewrite an annotator's article from it.
 
 Every review task carries a `review_key`; a task whose key is already in the review project is not sent again,
 so re-running either command adds only what is new.
