@@ -96,3 +96,137 @@ def test_shipped_corpus_agreement_reproduces_agreement_md():
     text = (ROOT / "annotations" / "AGREEMENT.md").read_text(encoding="utf-8")
     assert report.tasks >= 34  # ≥ 10% of the 342 real articles
     assert f"alpha **{report.alpha:.3f}**" in text and f"entity span F1 **{report.entity_f1:.3f}**" in text
+
+
+def test_usage_mistakes_exit_2_before_anything_runs(export):
+    neither = runner.invoke(app, ["agreement"])
+    both = runner.invoke(app, ["agreement", "--file", str(export), "--project", "News claims"])
+    alone = runner.invoke(app, ["agreement", "--file", str(export), "--adjudicate"])
+    assert (neither.exit_code, both.exit_code, alone.exit_code) == (2, 2, 2)
+    assert "--adjudicate needs --project NAME" in alone.output
+
+
+def test_log_writes_one_run_with_flat_metric_names(export, tracking_uri):
+    import mlflow
+
+    result = runner.invoke(app, ["agreement", "--file", str(export), "--schema", str(SCHEMA), "--log"])
+    assert result.exit_code == 0, result.output
+    run_id = result.output.split("as run ")[1].split()[0]
+    run = mlflow.get_run(run_id)
+    assert run.data.params == {"project": export.parent.name, "snapshot": str(export)}
+    metrics = run.data.metrics
+    assert metrics["kappa.pair.1_2"] == pytest.approx(agreement([export], schema_path=SCHEMA).pairs[0].kappa)
+    assert metrics["kappa.class.FACT"] == 1.0 and metrics["entity_f1.DATE"] == 0.0
+    assert metrics["entity_f1"] == pytest.approx(6 / 7) and metrics["disagreements"] == 2
+    assert mlflow.get_experiment(run.info.experiment_id).name == "toolkit-agreement"
+
+
+def test_metrics_leave_out_what_is_not_a_number(export):
+    from toolkit.tracking.agreement import agreement_metrics
+
+    report = agreement([export], schema_path=SCHEMA)
+    report.alpha = float("nan")
+    assert "alpha" not in agreement_metrics(report) and "kappa.pair.1_2" in agreement_metrics(report)
+
+
+def test_adjudication_tasks_show_every_annotators_work_as_a_prediction(export):
+    from toolkit.dataset.agreement import disagreement_lines
+    from toolkit.labelstudio.adjudicate import adjudication_tasks
+    from toolkit.labelstudio.exports import read_export
+    from toolkit.schema import load_schema
+
+    report = agreement([export], schema_path=SCHEMA)
+    lines = disagreement_lines(report)
+    annotations = read_export(export, load_schema(SCHEMA)).annotations
+    (task,) = adjudication_tasks(7, annotations, lines)  # en-a only: en-b is agreed on
+    assert task["data"]["article_id"] == "en-a" and task["data"]["review_key"] == "adjudicate:7:1"
+    assert task["data"]["reason"].startswith("2 sentences disputed: #0 1: FACT, 2: FACT; 2 lacks DATE Monday")
+    assert "#1 1: SPECULATIVE, 2: FORECAST" in task["data"]["reason"]
+    assert "2 lacks DATE Monday" in task["data"]["reason"]
+    versions = {p["model_version"]: p["result"] for p in task["predictions"]}
+    assert set(versions) == {"annotator 1", "annotator 2"}
+    text = task["data"]["text"]
+    for result in versions.values():
+        assert all(text[r["value"]["start"] : r["value"]["end"]] == r["value"]["text"] for r in result)
+    assert sum(r["value"]["labels"] == ["DATE"] for r in versions["annotator 1"]) == 1
+    assert sum(r["value"]["labels"] == ["DATE"] for r in versions["annotator 2"]) == 0
+
+
+def _review_task(
+    text: str, result: list, *, source_task: int = 1, updated: str = "2026-01-02", **extra
+) -> dict:
+    return {
+        "id": 900,
+        "data": {"text": text, "article_id": "en-a", "review": "adjudicate", "source_task": source_task},
+        "annotations": [{"id": 77, "completed_by": 9, "result": result, "updated_at": updated, **extra}],
+    }
+
+
+def test_merge_adds_the_leads_decision_as_ground_truth_once(export):
+    from toolkit.labelstudio.adjudicate import merge_adjudications
+    from toolkit.labelstudio.exports import choose_annotation, parse_export
+    from toolkit.schema import load_schema
+
+    tasks = json.loads(export.read_text())
+    first = tasks[0]
+    decision = first["annotations"][1]["result"]  # the lead sides with the second annotator
+    review = [_review_task(first["data"]["text"], decision)]
+    assert merge_adjudications(tasks, review, project_id=None, review_project_id=5) == 1
+    assert merge_adjudications(tasks, review, project_id=None, review_project_id=5) == 0  # already there
+    added = tasks[0]["annotations"][-1]
+    assert added["ground_truth"] is True and added["adjudication"] == {
+        "review_project": 5,
+        "review_task": 900,
+    }
+    parsed = parse_export(tasks, load_schema(SCHEMA), "x.json").annotations
+    chosen = choose_annotation([a for a in parsed if a.task_id == first["id"]])
+    assert chosen.annotation_id == 77 and chosen.annotator == 9
+    # The adjudication is not a third annotator.
+    path = export.parent / "merged.json"
+    path.write_text(json.dumps(tasks))
+    assert agreement([path], schema_path=SCHEMA).tasks == agreement([export], schema_path=SCHEMA).tasks
+
+
+def test_merge_ignores_what_is_no_decision_or_no_longer_applies(export):
+    from toolkit.labelstudio.adjudicate import merge_adjudications
+
+    tasks = json.loads(export.read_text())
+    text, result = tasks[0]["data"]["text"], tasks[0]["annotations"][0]["result"]
+    ignored = [
+        _review_task(text, result, was_cancelled=True),
+        _review_task(text, []),
+        _review_task(text + " edited", result),  # the article's text changed since
+        {**_review_task(text, result), "data": {**_review_task(text, result)["data"], "review": "suspect"}},
+        _review_task(text, result, source_task=999),  # gone: found by article id instead
+    ]
+    assert merge_adjudications(tasks, ignored[:4], project_id=None, review_project_id=5) == 0
+    assert merge_adjudications(tasks, ignored[4:], project_id=None, review_project_id=5) == 1
+
+
+def test_suspect_tasks_carry_the_suggestion_and_the_reason():
+    from toolkit.labelstudio.adjudicate import suspect_tasks
+    from toolkit.training.review import Finding, Suspect
+
+    findings = [
+        Finding(Suspect(3, "FACT", "OPINION", 0.12, 0.81), "en-a", "en-a:2", "train", "A bold bet. "),
+        Finding(
+            Suspect(4, "FACT", "NONE", 0.2, 0.7), "en-b", "en-b:0", "validation", "Here is what we know."
+        ),
+    ]
+    opinion, none = suspect_tasks(findings)
+    assert opinion["data"]["reason"] == "labelled FACT (0.12), model suggests OPINION (0.81)"
+    assert (opinion["data"]["given"], opinion["data"]["suggested"]) == ("FACT", "OPINION")
+    (region,) = opinion["predictions"][0]["result"]
+    assert region["value"] == {"start": 0, "end": 11, "text": "A bold bet.", "labels": ["OPINION"]}
+    assert none["predictions"][0]["result"] == [] and none["data"]["review_key"] == "suspect:en-b:0:FACT"
+
+
+def test_the_logged_snapshot_digest_ignores_what_changes_on_every_export(export):
+    from toolkit.labelstudio.pull import content_digest
+
+    tasks = json.loads(export.read_text())
+    before = content_digest(tasks)
+    tasks[0]["annotations"][0]["created_ago"] = "4 minutes"
+    assert content_digest(tasks) == before
+    tasks[0]["annotations"][0]["result"].pop()
+    assert content_digest(tasks) != before

@@ -12,28 +12,61 @@ from toolkit.project import SCHEMA
 
 
 def agreement_command(
+    ctx: typer.Context,
     exports: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option(
             "--file", "-f", help="Label Studio JSON export (repeatable).", exists=True, dir_okay=False
         ),
-    ],
+    ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project", "-p", help="Measure this Label Studio project's current annotations instead."
+        ),
+    ] = None,
+    adjudicate: Annotated[
+        bool,
+        typer.Option(
+            "--adjudicate",
+            help="Send each disagreeing article to the project '<NAME> · review', both annotations shown, "
+            "for a lead to settle; `toolkit pull` then prefers the lead's decision. Needs --project.",
+        ),
+    ] = False,
+    log: Annotated[
+        bool,
+        typer.Option("--log", help="Log the figures as a run of the MLflow experiment toolkit-agreement."),
+    ] = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Also write every figure and disagreement as JSON.")
     ] = None,
     show: Annotated[int, typer.Option(min=0, help="How many disagreements to print.")] = 10,
     schema: Annotated[Path, typer.Option(help="The label schema.")] = SCHEMA,
+    tracking_uri: Annotated[
+        str | None, typer.Option(help="Where --log writes (default: MLFLOW_TRACKING_URI, else ./mlflow.db).")
+    ] = None,
 ) -> None:
-    """Cohen's kappa per annotator pair, Krippendorff's alpha, per-class kappa and entity span F1."""
+    """Cohen's kappa per annotator pair, Krippendorff's alpha, per-class kappa and entity span F1.
+
+    Server and API key (--project): see `toolkit labelstudio --help`."""
     from dataclasses import asdict
 
     from rich.console import Console
     from rich.table import Table
 
-    from toolkit.dataset.agreement import agreement
+    from toolkit.dataset.agreement import agreement, project_agreement
     from toolkit.io import write_json_atomic
 
-    report = agreement(exports, schema_path=schema)
+    if (project is None) == (not exports):
+        ctx.fail("give --file EXPORT (repeatable) or --project NAME, not both")
+    if adjudicate and project is None:
+        ctx.fail("--adjudicate needs --project NAME (the review tasks go to '<NAME> · review')")
+    measured = None
+    if project is not None:
+        measured = project_agreement(project, adjudicate=adjudicate, schema_path=schema)
+        report = measured.report
+    else:
+        report = agreement(exports, schema_path=schema)
     console = Console()
     console.print(
         f"{report.tasks} tasks annotated twice or more, {report.sentences} sentences: "
@@ -71,6 +104,30 @@ def agreement_command(
     if output is not None:
         write_json_atomic(output, asdict(report))
         console.print(f"wrote the report to {output}", markup=False)
+    if measured is not None and measured.review is not None:
+        from toolkit.text.words import counted
+
+        review = measured.review
+        console.print(
+            f"{'created ' if review.created else ''}review project {review.project!r}: "
+            f"{counted(review.sent, 'new adjudication task')}, {review.already} already there: {review.url}",
+            markup=False,
+            soft_wrap=True,
+        )
+    if log:
+        from toolkit.tracking.agreement import log_agreement
+
+        source = (
+            (project, f"sha256:{measured.digest}")
+            if measured is not None
+            else (", ".join(str(path.parent.name) for path in exports), ", ".join(map(str, exports)))
+        )
+        run = log_agreement(report, project=source[0], snapshot=source[1], tracking_uri=tracking_uri)
+        console.print(
+            f"logged {run.metrics} figures as run {run.run_id} in {run.experiment} ({run.tracking_uri})",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def register(root: typer.Typer) -> None:
@@ -78,6 +135,7 @@ def register(root: typer.Typer) -> None:
         "agreement",
         cls=Command,
         epilog=example(
-            "toolkit agreement --file annotations/exports/wikinews/2026-11-30T220000Z.json -o agreement.json"
+            "toolkit agreement --file annotations/exports/wikinews/2026-11-30T220000Z.json -o agreement.json",
+            'toolkit agreement --project "News claims" --log --adjudicate',
         ),
     )(agreement_command)

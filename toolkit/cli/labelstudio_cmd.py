@@ -189,6 +189,8 @@ def pull_command(
 
     result = pull(project, file=file, exports_dir=exports_dir)
     counts = result.report.summary()
+    if result.adjudicated:
+        counts += f", {result.adjudicated} adjudicated in the review project (preferred over the annotators')"
     if result.written:
         typer.echo(f"pulled {result.project!r} into {result.path}: {counts}")
     elif not result.report.tasks:

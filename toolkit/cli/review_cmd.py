@@ -27,8 +27,19 @@ def review_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write every suspect as JSONL.")
     ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            "-p",
+            help="Also send the first --limit suspects to the Label Studio project '<NAME> · review', the "
+            "suggested status as a prediction, the reason in the task data.",
+        ),
+    ] = None,
 ) -> None:
-    """List probable label errors in a claims dataset (confident learning on out-of-fold probabilities)."""
+    """List probable label errors in a claims dataset (confident learning on out-of-fold probabilities).
+
+    Server and API key (--project): see `toolkit labelstudio --help`."""
     from dataclasses import asdict
 
     from toolkit.io import write_jsonl_atomic
@@ -47,6 +58,15 @@ def review_command(
     if output is not None:
         write_jsonl_atomic(output, ({**asdict(f), "margin": f.suspect.margin} for f in findings))
         typer.echo(f"wrote {len(findings)} suspects to {output}")
+    if project is not None:
+        from toolkit.labelstudio.adjudicate import send_suspects
+        from toolkit.text.words import counted
+
+        sent = send_suspects(project, findings[:limit])
+        typer.echo(
+            f"{'created ' if sent.created else ''}review project {sent.project!r}: "
+            f"{counted(sent.sent, 'new suspect task')}, {sent.already} already there: {sent.url}"
+        )
 
 
 def register(root: typer.Typer) -> None:
@@ -56,5 +76,6 @@ def register(root: typer.Typer) -> None:
         epilog=example(
             "toolkit review experiments/claims-logreg.toml --data data/corpus --limit 10",
             "toolkit review experiments/claims-svm-cues.toml -o suspects.jsonl",
+            'toolkit review experiments/claims-logreg.toml --limit 50 --project "News claims"',
         ),
     )(review_command)

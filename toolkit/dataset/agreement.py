@@ -6,6 +6,10 @@ takes the status of the claim region covering most of it, NONE otherwise): Cohen
 Krippendorff's alpha (nominal) over every annotator, kappa per class (that class against the rest), and the
 confusion between annotators. Entities are compared as exact spans (start, end, type): F1 of one annotator
 against the other, overall and per type. The disagreements themselves are listed, for adjudication.
+
+`project_agreement` does the same on a Label Studio project's current annotations (fetched the way `toolkit pull`
+fetches them, into a temporary export) and can send each disagreeing article to the review project, where a lead
+settles it (toolkit.labelstudio.adjudicate).
 """
 
 from __future__ import annotations
@@ -17,13 +21,25 @@ from itertools import combinations
 from pathlib import Path
 
 from toolkit.dataset.build import sentence_status
+from toolkit.labelstudio.adjudicate import ReviewResult
+from toolkit.labelstudio.client import Client
 from toolkit.labelstudio.exports import TaskAnnotation, read_export
 from toolkit.project import SCHEMA
 from toolkit.records import Span
 from toolkit.schema import Schema, load_schema
 from toolkit.text.sentences import sentence_offsets
 
-__all__ = ["PairAgreement", "Disagreement", "AgreementReport", "agreement", "krippendorff_alpha", "span_f1"]
+__all__ = [
+    "PairAgreement",
+    "Disagreement",
+    "AgreementReport",
+    "ProjectAgreement",
+    "agreement",
+    "project_agreement",
+    "disagreement_lines",
+    "krippendorff_alpha",
+    "span_f1",
+]
 
 
 @dataclass
@@ -205,3 +221,53 @@ def _pair(key: tuple[str, str], data: dict, classes: list[str]) -> PairAgreement
         },
         confusion={a: dict(sorted(row.items())) for a, row in sorted(confusion.items())},
     )
+
+
+@dataclass
+class ProjectAgreement:
+    project: str
+    project_id: int
+    digest: str  # sha256 of the export the figures were computed on (pull.content_digest)
+    report: AgreementReport
+    review: ReviewResult | None = None  # what --adjudicate sent
+
+
+def disagreement_lines(report: AgreementReport) -> dict[int, list[str]]:
+    """Task id → one line per disagreeing sentence: `#3 1: FACT, 2: OPINION; 2 lacks ORG Acme`."""
+    lines: dict[int, list[str]] = defaultdict(list)
+    for item in report.disagreements:
+        line = f"#{item.sentence} " + ", ".join(f"{who}: {status}" for who, status in item.statuses.items())
+        for who, spans in item.entities.items():
+            line += f"; {who} lacks {', '.join(spans)}"
+        lines[item.task_id].append(line)
+    return dict(lines)
+
+
+def project_agreement(
+    project: str,
+    *,
+    adjudicate: bool = False,
+    schema_path: Path = SCHEMA,
+    client: Client | None = None,
+) -> ProjectAgreement:
+    """Agreement on the current annotations of the Label Studio project `project`; with `adjudicate`, one task
+    per disagreeing article in `<project> · review`, every annotator's work shown as a prediction."""
+    import tempfile
+
+    from toolkit.io import write_json_atomic
+    from toolkit.labelstudio.adjudicate import adjudication_tasks, send_review_tasks
+    from toolkit.labelstudio.client import connect
+    from toolkit.labelstudio.pull import content_digest, fetch_export
+
+    client = client or connect()
+    project_id = client.project(project).id
+    tasks = fetch_export(client, project_id)
+    with tempfile.TemporaryDirectory(prefix="toolkit-agreement-") as folder:
+        path = write_json_atomic(Path(folder) / "export.json", tasks)
+        report = agreement([path], schema_path=schema_path)
+        annotations = read_export(path, load_schema(schema_path), strict=True).annotations
+    result = ProjectAgreement(project, project_id, content_digest(tasks), report)
+    if adjudicate:
+        review = adjudication_tasks(project_id, annotations, disagreement_lines(report))
+        result.review = send_review_tasks(project, review, schema_path=schema_path, client=client)
+    return result

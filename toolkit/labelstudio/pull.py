@@ -7,6 +7,10 @@ nothing is written. One pull or export of a project runs at a time (locks.py): a
 compares with what the first wrote. The export comes from an export snapshot on the server, the one kind that
 gives full prediction objects (the synchronous export gives ids); it is deleted once downloaded or when the
 pull fails, and the next pull deletes those a killed pull left.
+
+When the project has a review project (`<NAME> · review`, adjudicate.py), the adjudications a lead submitted there
+are added to their tasks in the snapshot, marked ground truth, so that `dataset build` prefers them over the
+annotators' annotations; the pull counts them.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ __all__ = [
     "slugify",
     "latest_snapshot",
     "fetch_export",
+    "content_digest",
     "delete_leftover_exports",
     "pull",
 ]
@@ -66,6 +71,7 @@ class PullResult:
     seconds: float
     temporary_removed: int = 0
     exports_deleted: int = 0
+    adjudicated: int = 0  # adjudications from the review project added to their tasks, marked ground truth
 
     @property
     def written(self) -> bool:
@@ -78,6 +84,15 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, list):
         return [_canonical(item) for item in value]
     return value
+
+
+def content_digest(tasks: list[dict[str, Any]]) -> str:
+    """sha256 of an export's content, the fields that change on every export left out: two exports of
+    unchanged annotations have the same digest."""
+    import hashlib
+
+    canonical = json.dumps(_canonical(tasks), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _same_content(tasks: list[dict[str, Any]], path: Path) -> bool:
@@ -206,6 +221,7 @@ def pull(
         if file is None:
             result.exports_deleted = delete_leftover_exports(client, project_id)
             tasks = fetch_export(client, project_id)
+            result.adjudicated = _adjudications(client, project, project_id, tasks)
         result.report = parse_export(tasks, schema, source, strict=False).report
         result.latest = latest_snapshot(folder)
         # Nothing annotated yet: an empty snapshot would only become the "latest" that dataset build reads.
@@ -214,6 +230,17 @@ def pull(
             result.path = _write_snapshot(folder, tasks)
     result.seconds = time.monotonic() - began
     return result
+
+
+def _adjudications(client: Client, project: str, project_id: int, tasks: list[dict[str, Any]]) -> int:
+    """Add the review project's adjudications to `tasks` (see adjudicate.merge_adjudications); 0 without one."""
+    from toolkit.labelstudio.adjudicate import merge_adjudications, review_title
+
+    review = client.find_project(review_title(project))
+    if review is None:
+        return 0
+    delete_leftover_exports(client, review.id)
+    return merge_adjudications(tasks, fetch_export(client, review.id), project_id, review.id)
 
 
 def _project_id(tasks: list[Any]) -> int | None:
