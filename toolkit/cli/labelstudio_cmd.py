@@ -170,6 +170,8 @@ def push_command(
         else "no pre-annotations"
     )
     if result.dry_run:
+        if select is not None:
+            pre += f", chosen by {select.value} (data.al_score)"
         typer.echo(
             f"wrote {counted(result.articles, 'task')} with {pre} to {result.output}: import it in Label Studio's UI"
         )
