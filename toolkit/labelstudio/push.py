@@ -39,6 +39,7 @@ __all__ = [
     "OFFSET_UNIT",
     "PushResult",
     "Progress",
+    "Selector",
     "task_data",
     "prediction_payload",
     "model_version_alias",
