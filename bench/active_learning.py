@@ -1,15 +1,16 @@
 """Active learning by simulation on the claims rows of the shipped real corpus: does choosing what to label help?
 
 The train split is the pool, labelled by article (an article's sentences come together, as in Label Studio). Each
-run starts from the same few random seed articles, then adds a batch of articles per round chosen by one strategy
-(random, or `toolkit.training.select`'s uncertainty, margin and diverse on the current model's probabilities),
-refits the ClaimClassifier of experiments/claims-logreg.toml (no search) and scores macro F1 on the test split,
-until `--max-articles` are labelled (the whole pool: 412 articles). Curves are the mean over seeds, against the
-number of sentences labelled; "reaches random's final" is the first round whose mean score is at least random's
-mean score at the last round, in sentences and as a share of the sentences random used for it.
+run starts from the same few random seed articles, then adds whole articles per round, in the order one strategy
+gives (random, or `toolkit.training.select`'s uncertainty, margin and diverse on the current model's
+probabilities), until the round has `--batch-sentences` sentences; it refits the ClaimClassifier of
+experiments/claims-logreg.toml (no search) and scores macro F1 on the test split, until `--max-sentences` are
+labelled (the pool has 2,894). Curves are the mean over seeds, against the sentences labelled; "reaches random's
+final" is the first round whose mean score is at least random's mean score at its last round, in sentences and as
+a share of the sentences random used for it.
 
-    .venv/bin/python bench/active_learning.py [--data data/corpus] [--seeds 3] [--seed-articles 20] [--batch 36]
-        [--max-articles 200]
+    .venv/bin/python bench/active_learning.py [--data data/corpus] [--seeds 3] [--seed-articles 20]
+        [--batch-sentences 250] [--max-sentences 1140]
 """
 
 from __future__ import annotations
@@ -63,11 +64,10 @@ def curve(strategy: str, seed: int, pool: dict, test: tuple, args: argparse.Name
         predicted = model.predict(test[0])
         score = f1_score(test[1], predicted, average="macro", labels=sorted(set(test[1])), zero_division=0)
         points.append({"articles": len(labelled), "sentences": len(labels), "macro_f1": float(score)})
-        if not remaining or len(labelled) >= args.max_articles:
+        if not remaining or len(labels) >= args.max_sentences:
             return points
-        size = min(args.batch, len(remaining), args.max_articles - len(labelled))
         if strategy == "random":
-            chosen = list(range(size))  # `remaining` is already in a seeded random order
+            ranking = list(range(len(remaining)))  # `remaining` is already in a seeded random order
         else:
             probabilities = model.predict_proba(
                 np.array([t for a in remaining for t in pool[a][0]], dtype=str)
@@ -77,7 +77,16 @@ def curve(strategy: str, seed: int, pool: dict, test: tuple, args: argparse.Name
                 per_article.append(probabilities[at : at + len(pool[article][0])])
                 at += len(pool[article][0])
             texts_of = [" ".join(pool[a][0]) for a in remaining]
-            chosen = [pick.index for pick in rank(per_article, strategy, texts_of, size)]
+            ranking = [pick.index for pick in rank(per_article, strategy, texts_of)]
+        # A round labels whole articles, in the strategy's order, until it has its sentences: the budget is
+        # sentences (what an annotator spends time on), not articles (260 of the pool are one sentence long).
+        chosen, added = [], 0
+        goal = min(args.batch_sentences, args.max_sentences - len(labels))
+        for index in ranking:
+            if added >= goal:
+                break
+            chosen.append(index)
+            added += len(pool[remaining[index]][0])
         picked = set(chosen)
         labelled += [remaining[i] for i in chosen]
         remaining = [article for i, article in enumerate(remaining) if i not in picked]
@@ -121,7 +130,7 @@ def plot(means: dict, target: float, path: Path) -> None:
         low = [y - s for y, s in zip(ys, sds, strict=True)]
         high = [y + s for y, s in zip(ys, sds, strict=True)]
         axes.fill_between(xs, low, high, alpha=0.12)
-    axes.axhline(target, color="grey", linestyle=":", linewidth=1, label="random, all labelled")
+    axes.axhline(target, color="grey", linestyle=":", linewidth=1, label="random, last round")
     axes.set_xlabel("sentences labelled (train split of the shipped corpus)")
     axes.set_ylabel("test macro F1")
     axes.set_title("Claim status: active learning vs random (mean ± sd over seeds)")
@@ -130,21 +139,18 @@ def plot(means: dict, target: float, path: Path) -> None:
     figure.savefig(path, dpi=120)
 
 
-def markdown(means: dict, target: float, total: int, args: argparse.Namespace, minutes: float) -> str:
-    checkpoints = [0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0]
+def markdown(means: dict, target: float) -> str:
+    """One column per round: mean test macro F1 ± sd over seeds, and (mean sentences labelled)."""
+    rounds = len(means["random"])
+    budget = means["random"][-1]["sentences"]
     lines = [
-        "| strategy | "
-        + " | ".join(f"{int(c * 100)} %" for c in checkpoints)
-        + " | reaches random's final |",
-        "|---|" + "---:|" * len(checkpoints) + "---:|",
+        "| strategy | " + " | ".join(f"round {i}" for i in range(rounds)) + " | reaches random's final |",
+        "|---|" + "---:|" * (rounds + 1),
     ]
     for strategy, points in means.items():
-        cells = []
-        for fraction in checkpoints:
-            point = min(points, key=lambda p: abs(p["sentences"] - fraction * total))
-            cells.append(f"{point['macro_f1']:.3f}")
+        cells = [f"{p['macro_f1']:.3f} ± {p['sd']:.3f} ({p['sentences']:,.0f})" for p in points]
         reached = reach(points, target)
-        where = f"{reached:,.0f} sentences ({reached / total:.0%})" if reached is not None else "not reached"
+        where = f"{reached:,.0f} sentences ({reached / budget:.0%})" if reached is not None else "not reached"
         lines.append(f"| {strategy} | " + " | ".join(cells) + f" | {where} |")
     return "\n".join(lines)
 
@@ -154,10 +160,16 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "corpus")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--seed-articles", type=int, default=20)
-    parser.add_argument("--batch", type=int, default=36)
-    parser.add_argument("--max-articles", type=int, default=200)
+    parser.add_argument("--batch-sentences", type=int, default=250)
+    parser.add_argument("--max-sentences", type=int, default=1140)
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "active_learning.json")
+    parser.add_argument("--table", action="store_true", help="Only redraw the plot and table from --output.")
     args = parser.parse_args()
+    if args.table:
+        saved = json.loads(args.output.read_text())
+        plot(saved["means"], saved["target"], ROOT / "bench" / "active_learning.png")
+        print(markdown(saved["means"], saved["target"]))
+        return
     began = time.perf_counter()
     pool, test, _ = load(args.data)
     total = sum(len(texts) for texts, _ in pool.values())
@@ -176,9 +188,10 @@ def main() -> None:
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {minutes:.1f} min")
     print(f"machine: {machine()}")
     print(
-        f"pool {len(pool)} articles / {total} sentences, {args.seeds} seeds, {args.seed_articles} seed articles, batches of {args.batch}"
+        f"pool {len(pool)} articles / {total} sentences; {args.seeds} seeds, {args.seed_articles} seed articles,"
+        f" rounds of {args.batch_sentences} sentences up to {args.max_sentences}; random's final: {target:.3f}"
     )
-    print(markdown(means, target, total, args, minutes))
+    print(markdown(means, target))
 
 
 if __name__ == "__main__":
