@@ -88,8 +88,9 @@ def test_push_is_listed_and_export_is_a_hidden_alias_doing_the_same(tmp_path, mo
         result = runner.invoke(app, [verb, str(articles), "--rules", "--dry-run", "-o", str(output)])
         assert result.exit_code == 0, result.output
         assert (
+            # 3 spans (PERCENT, DATE, the SPECULATIVE claim) and 2 cue regions explaining it (may, said)
             result.output
-            == f"wrote 1 task with rules-1 pre-annotations (3 spans) to {output}: import it in Label Studio's UI\n"
+            == f"wrote 1 task with rules-1 pre-annotations (5 spans) to {output}: import it in Label Studio's UI\n"
         )
         outputs[verb] = json.loads(output.read_text())
     assert outputs["push"] == outputs["export"] and outputs["push"][0]["predictions"]

@@ -596,3 +596,128 @@ def test_predictions_sent_under_the_full_name_before_still_count(
         prediction["model_version"] = "rules-1"  # as toolkit export wrote it before the alias
     again = push_tasks(articles, "news", predictor=RULES, client=client_for(fake))
     assert (again.predictions_added, again.predictions_present, len(fake.predictions)) == (0, 3, 3)
+
+
+# ---- active learning and cue explanations ------------------------------------------------------------------
+
+
+def crafted_selector(unsure: dict[str, float], strategy: str = "uncertainty"):
+    """A selector like toolkit.predict.active_selector, with each article's sentence probabilities given."""
+    import numpy as np
+
+    from toolkit.training.select import rank
+
+    def select(candidates, limit):
+        probabilities = [np.array([[1 - unsure[a.id], unsure[a.id]]]) for a in candidates]
+        picks = rank(probabilities, strategy, [a.text for a in candidates], limit)
+        return [
+            (candidates[p.index], {"al_score": round(p.score, 4), "al_strategy": strategy, "al_rank": p.rank})
+            for p in picks
+        ]
+
+    return select
+
+
+def test_selected_push_skips_articles_the_project_holds_before_counting(
+    fake: FakeLabelStudio, tmp_path: Path
+) -> None:
+    project = fake.add_project("news")
+    articles = write_articles(tmp_path / "articles.jsonl", 6)
+    exports = tmp_path / "exports"
+    push_tasks(articles, "news", limit=2, client=client_for(fake), exports_dir=exports)  # a0, a1 held
+    unsure = {"a0": 0.49, "a1": 0.48, "a2": 0.1, "a3": 0.4, "a4": 0.3, "a5": 0.2}
+    result = push_tasks(
+        articles,
+        "news",
+        predictor=RULES,
+        selector=crafted_selector(unsure),
+        limit=2,
+        client=client_for(fake),
+        exports_dir=exports,
+    )
+    assert (result.skipped, result.articles, result.created, result.existing) == (2, 2, 2, 0)
+    sent = {
+        task["data"]["article_id"]: task["data"] for task in fake.tasks.values() if "al_score" in task["data"]
+    }
+    assert sorted(sent) == ["a3", "a4"]  # the two least sure that were not there yet
+    assert (sent["a3"]["al_score"], sent["a3"]["al_rank"], sent["a3"]["al_strategy"]) == (
+        0.4,
+        1,
+        "uncertainty",
+    )
+    assert sent["a4"]["al_rank"] == 2 and len(fake.task_keys(project)) == 4
+    again = push_tasks(
+        articles,
+        "news",
+        selector=crafted_selector(unsure),
+        limit=5,
+        client=client_for(fake),
+        exports_dir=exports,
+    )
+    assert (again.skipped, again.created) == (4, 2)  # only a5 and a2 were left
+
+
+def test_the_score_is_in_the_dry_run_tasks_too(tmp_path: Path) -> None:
+    articles = write_articles(tmp_path / "articles.jsonl", 4)
+    output = tmp_path / "tasks.json"
+    unsure = {"a0": 0.1, "a1": 0.3, "a2": 0.2, "a3": 0.45}
+    result = push_tasks(articles, "", selector=crafted_selector(unsure, "margin"), limit=3, output=output)
+    tasks = json.loads(output.read_text(encoding="utf-8"))
+    assert result.articles == 3
+    assert [t["data"]["article_id"] for t in tasks] == ["a3", "a1", "a2"]
+    assert [t["data"]["al_strategy"] for t in tasks] == ["margin"] * 3
+    assert tasks[0]["data"]["al_score"] == pytest.approx(1 - (0.55 - 0.45))
+
+
+def test_select_cli_needs_a_model_and_a_known_strategy(tmp_path: Path) -> None:
+    articles = write_articles(tmp_path / "articles.jsonl", 2)
+    runner = CliRunner()
+    for args, message in (
+        (["-p", "p", "--select", "uncertainty"], "--select ranks by a claims model"),
+        (["-p", "p", "--rules", "--select", "margin"], "--select ranks by a claims model"),
+        (["-p", "p", "--predictions", "runs:/x/model", "--select", "random"], "'random' is not one of"),
+    ):
+        refused = runner.invoke(app, ["push", str(articles), *args])
+        assert refused.exit_code == 2 and message in refused.output, refused.output
+
+
+CUE_TEXT = "Globex may buy Initech, people familiar with the talks said. Acme shares rose 4% on Tuesday."
+
+
+def test_rule_pre_annotations_explain_a_status_with_cue_regions() -> None:
+    schema = load_schema(Path(__file__).resolve().parents[1] / "annotations" / "schema.toml")
+    doc = Article("c", None, CUE_TEXT, "en", text_hash(CUE_TEXT), "t", [(0, 60), (61, len(CUE_TEXT))], {})
+    (prediction,) = pre_annotations([doc], schema, rules=True)
+    claims = {(s.label, s.text[:6]) for s in prediction.spans if s.group == "claims"}
+    cues = [(s.label, s.text) for s in prediction.spans if s.group == "cues"]
+    assert claims == {("SPECULATIVE", "Globex"), ("FACT", "Acme s")}
+    # every cue of the lexicon in the claim, none in the FACT sentence
+    assert cues == [("HEDGE", "may"), ("HEDGE", "people familiar with"), ("ATTRIBUTION", "said")]
+    assert check_predictions([doc], [prediction], schema) == len(prediction.spans)
+    payload = build_tasks([doc], [prediction])[0]["predictions"][0]["result"]
+    assert {r["from_name"] for r in payload} == {"entities", "claims", "cues"}
+
+
+def test_model_pre_annotations_get_cue_regions_scored_as_their_claim(tmp_path: Path) -> None:
+    from toolkit.predict import with_cue_regions
+
+    doc = Article("c", None, CUE_TEXT, "en", text_hash(CUE_TEXT), "t", [(0, 60), (61, len(CUE_TEXT))], {})
+    spans = [
+        PredictedSpan("claims", "REPORTED", 0, 60, CUE_TEXT[:60], 0.7),
+        PredictedSpan("claims", "FACT", 61, len(CUE_TEXT), CUE_TEXT[61:], 0.9),
+    ]
+    (explained,) = with_cue_regions([doc], [ArticlePrediction("c", spans, "toolkit-claims v1", 0.8)])
+    cues = [(s.label, s.text, s.score) for s in explained.spans if s.group == "cues"]
+    assert cues == [
+        ("HEDGE", "may", 0.7),
+        ("HEDGE", "people familiar with", 0.7),
+        ("ATTRIBUTION", "said", 0.7),
+    ]
+    assert explained.score == 0.8
+    # A schema without a cues group gets none: the server would refuse nothing, but annotators would see junk.
+    text = (Path(__file__).resolve().parents[1] / "annotations" / "schema.toml").read_text(encoding="utf-8")
+    (tmp_path / "schema.toml").write_text(
+        text[: text.index("\n# Regions that explain")] + "\n", encoding="utf-8"
+    )
+    (plain,) = pre_annotations([doc], load_schema(tmp_path / "schema.toml"), rules=True)
+    assert {s.group for s in plain.spans} == {"entities", "claims"}

@@ -36,6 +36,9 @@ __all__ = [
     "article_views",
     "format_predictions",
     "pre_annotations",
+    "with_cue_regions",
+    "sentence_probabilities",
+    "active_selector",
 ]
 
 FILE_FORMATS = ("jsonl", "csv")
@@ -236,7 +239,7 @@ def article_views(articles: Sequence[Any], predictions: Sequence[ArticlePredicti
     views = []
     for article, prediction in zip(articles, predictions, strict=True):
         claims = [span for span in prediction.spans if span.group == "claims"]
-        entities = [span for span in prediction.spans if span.group != "claims"]
+        entities = [span for span in prediction.spans if span.group == "entities"]
         sentences = []
         for start, end in sentence_offsets(article.text, article.lang, article.sentences):
             claim = next((span for span in claims if start <= span.start and span.end <= end), None)
@@ -264,10 +267,90 @@ def pre_annotations(
     """What pre-annotates tasks: MLflow models, or the rule pre-annotator (money, %, dates, claim cues), or nothing."""
     if model_uris and rules:
         raise ToolkitError("choose one source of pre-annotations: model URIs or the rules, not both")
+    explain = getattr(schema, "cues", None) is not None
     if model_uris:
-        return predict_articles(list(model_uris), articles)
+        predictions = predict_articles(list(model_uris), articles)
+        return with_cue_regions(articles, predictions) if explain else predictions
     if rules:
         from toolkit.models.rules import predict_rules
 
-        return predict_rules(articles, schema.version)
+        return predict_rules(articles, schema.version, explain=explain)
     return None
+
+
+def with_cue_regions(
+    articles: Sequence[Any], predictions: Sequence[ArticlePrediction]
+) -> list[ArticlePrediction]:
+    """The predictions with a `cues` region for each cue phrase inside a predicted claim other than FACT, scored
+    as that claim: what a reviewer reads to see why the model chose SPECULATIVE, REPORTED, FORECAST or OPINION.
+    The article's score stays the models' own."""
+    from dataclasses import replace
+
+    from toolkit.models.rules import FACT, cue_spans, load_cues
+
+    cues = load_cues()
+    by_id = {article.id: article for article in articles}
+    explained = []
+    for prediction in predictions:
+        article = by_id[prediction.article_id]
+        extra = []
+        for span in prediction.spans:
+            if span.group == "claims" and span.label != FACT:
+                extra += cue_spans(article.text, article.lang, [(span.start, span.end)], cues, span.score)
+        spans = sorted([*prediction.spans, *extra], key=lambda s: (s.start, s.end, s.group))
+        explained.append(replace(prediction, spans=spans))
+    return explained
+
+
+def sentence_probabilities(loaded: LoadedModel, articles: Sequence[Any]) -> list[Any]:
+    """Per article, its sentences' class probabilities from a claim model (rows: sentences, columns: classes_)."""
+    import numpy as np
+
+    places = [
+        (index, start, end)
+        for index, article in enumerate(articles)
+        for start, end in sentence_offsets(article.text, article.lang, article.sentences)
+    ]
+    width = len(loaded.model.classes_)
+    if not places:
+        return [np.zeros((0, width)) for _ in articles]
+    texts = np.array([articles[index].text[start:end] for index, start, end in places], dtype=str)
+    probabilities = loaded.model.predict_proba(texts)
+    rows: list[list[Any]] = [[] for _ in articles]
+    for (index, _, _), row in zip(places, probabilities, strict=True):
+        rows[index].append(row)
+    return [np.array(r) if r else np.zeros((0, width)) for r in rows]
+
+
+def active_selector(model_uris: Sequence[str], strategy: str) -> Any:
+    """`push_tasks`' selector for active learning: (candidates, limit) → [(article, task data fields)], the
+    articles the claim model among `model_uris` is least sure about first (toolkit.training.select)."""
+    from toolkit.training.select import STRATEGIES, rank
+
+    if strategy not in STRATEGIES:
+        raise ToolkitError(f"unknown selection strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
+
+    def select(candidates: Sequence[Any], limit: int | None) -> list[tuple[Any, dict[str, Any]]]:
+        claims = None
+        for uri in model_uris:
+            loaded = load_model(uri)
+            if not task_spec(loaded.task).sequence:
+                claims = loaded
+                break
+        if claims is None:
+            raise ToolkitError(
+                "--select ranks articles by the claim model's probabilities: "
+                "add --predictions with a claims model (models:/toolkit-claims@champion)"
+            )
+        probabilities = sentence_probabilities(claims, candidates)
+        texts = [article.text for article in candidates]
+        picks = rank(probabilities, strategy, texts, limit)
+        return [
+            (
+                candidates[pick.index],
+                {"al_score": round(pick.score, 4), "al_strategy": strategy, "al_rank": pick.rank},
+            )
+            for pick in picks
+        ]
+
+    return select

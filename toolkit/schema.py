@@ -57,10 +57,15 @@ class Schema:
     guidelines: str
     digest: str
     description: str = ""  # what the labelling is for; the Label Studio project's description starts with it
+    # Optional: regions that explain a pre-annotated claim status (hedges, attributions...); never trained on.
+    cues: LabelGroup | None = None
 
     @property
     def groups(self) -> dict[str, LabelGroup]:
-        return {self.entities.name: self.entities, self.claims.name: self.claims}
+        groups = {self.entities.name: self.entities, self.claims.name: self.claims}
+        if self.cues is not None:
+            groups[self.cues.name] = self.cues
+        return groups
 
     @property
     def claim_classes(self) -> list[str]:
@@ -106,9 +111,18 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
     raw = parse_toml(text, path)
     entities = _group(raw, "entities", path)
     claims = _group(raw, "claims", path)
+    cues = _group(raw, "cues", path) if "cues" in raw else None
     overlap = set(entities.values) & set(claims.values)
     if overlap:
         raise ToolkitError(f"{path}: a label is both an entity and a claim status: {sorted(overlap)}")
+    if cues is not None:
+        shared = set(cues.values) & (set(entities.values) | set(claims.values))
+        if shared:
+            raise ToolkitError(f"{path}: a cue label is also an entity or a claim status: {sorted(shared)}")
+        if any(label.hotkey for label in cues.labels):
+            raise ToolkitError(f"{path}: [cues] labels take no hotkey (they explain pre-annotations)")
+        if len({entities.name, claims.name, cues.name}) != 3:
+            raise ToolkitError(f"{path}: [cues] needs a name of its own, got {cues.name!r}")
     hotkeys = [label.hotkey for label in (*entities.labels, *claims.labels) if label.hotkey]
     if len(set(hotkeys)) != len(hotkeys):
         raise ToolkitError(f"{path}: two labels share a hotkey: {hotkeys}")
@@ -121,16 +135,21 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA) -> Schema:
         guidelines=str(raw.get("guidelines", "annotations/GUIDELINES.md")),
         digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         description=str(raw.get("description", "")),
+        cues=cues,
     )
 
 
 def labeling_config(schema: Schema) -> str:
-    """The Label Studio labelling config: one <Text>, an entity <Labels> group and a claim <Labels> group on it."""
+    """The Label Studio labelling config: one <Text>, an entity <Labels> group and a claim <Labels> group on it,
+    and the cue group when the schema has one (last, under its own header: it explains, it is not labelled)."""
     lines = ["<View>"]
-    for group, header in (
+    groups = [
         (schema.entities, "Entities"),
         (schema.claims, "Claims: select the claim, pick its status"),
-    ):
+    ]
+    if schema.cues is not None:
+        groups.append((schema.cues, "Cues behind a pre-annotated status (explanations, not trained on)"))
+    for group, header in groups:
         lines.append(f"  <Header value={quoteattr(header)}/>")
         lines.append(f"  <Labels name={quoteattr(group.name)} toName={quoteattr(TEXT_NAME)}>")
         for label in group.labels:

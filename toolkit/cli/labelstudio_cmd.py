@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,13 @@ app = typer.Typer(
     help=f"Set up Label Studio projects.\n\n{LABEL_STUDIO_SETTINGS}",
     no_args_is_help=True,
 )
+
+
+class Strategy(StrEnum):
+    uncertainty = "uncertainty"
+    margin = "margin"
+    diverse = "diverse"
+
 
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Label Studio project title.")]
 
@@ -107,7 +115,18 @@ def push_command(
     rules: Annotated[
         bool, typer.Option("--rules", help="Pre-annotate with rules (money, %, dates, cues).")
     ] = False,
-    limit: Annotated[int | None, typer.Option(min=0, help="Push only the first N articles.")] = None,
+    select: Annotated[
+        Strategy | None,
+        typer.Option(
+            "--select",
+            help="Active learning: push the articles the claims model is least sure about first, skipping any "
+            "the project holds; the score goes in data.al_score.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=0, help="Push only the first N articles (with --select: the N least sure)."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = 1000,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Write the tasks JSON instead of importing.")
@@ -122,7 +141,7 @@ def push_command(
     from functools import partial
 
     from toolkit.labelstudio.push import push_tasks
-    from toolkit.predict import pre_annotations
+    from toolkit.predict import active_selector, pre_annotations
 
     if dry_run and output is None:
         ctx.fail("--dry-run needs --output tasks.json (the file to import through the UI)")
@@ -132,11 +151,14 @@ def push_command(
         ctx.fail("--project NAME is required (or use --dry-run --output tasks.json)")
     if rules and predictions:
         ctx.fail("choose one source of pre-annotations: --predictions MODEL_URI or --rules")
+    if select is not None and not predictions:
+        ctx.fail("--select ranks by a claims model: add --predictions models:/toolkit-claims@champion")
     with _progress_bar(not dry_run) as progress:
         result = push_tasks(
             articles,
             project or "",
             predictor=partial(pre_annotations, model_uris=predictions or (), rules=rules),
+            selector=active_selector(predictions or (), select.value) if select else None,
             limit=limit,
             batch_size=batch_size,
             output=output if dry_run else None,
@@ -148,6 +170,8 @@ def push_command(
         else "no pre-annotations"
     )
     if result.dry_run:
+        if select is not None:
+            pre += f", chosen by {select.value} (data.al_score)"
         typer.echo(
             f"wrote {counted(result.articles, 'task')} with {pre} to {result.output}: import it in Label Studio's UI"
         )
@@ -156,6 +180,8 @@ def push_command(
     if result.model_version and result.existing:
         added = f" ({result.predictions_added} of them given these pre-annotations now)"
     changed = f", {result.changed} of them for changed articles" if result.changed else ""
+    if select is not None:
+        pre += f"; chosen by {select.value} (data.al_score), {result.skipped} already in the project skipped"
     retried = f", {result.retries} retries" if result.retries else ""
     typer.echo(
         f"pushed {counted(result.articles, 'article')} to {project!r} (project {result.project_id}): "
@@ -203,6 +229,7 @@ PUSH_EXAMPLES = (
     'toolkit push articles.jsonl --project "News claims" --rules',
     'toolkit push articles.jsonl -p "News claims" --predictions models:/toolkit-claims@champion',
     "toolkit push articles.jsonl --rules --dry-run --output tasks.json",
+    'toolkit push articles.jsonl -p "News claims" --predictions models:/toolkit-claims@champion --select uncertainty --limit 50',
 )
 
 

@@ -6,6 +6,10 @@ the rules') are checked here before anything leaves: the server accepts bad offs
 Listing and importing happen under the project's lock (locks.py, the same one `toolkit pull` takes), so two
 exports of the same articles at once cannot both find them missing: the second waits, then finds them there.
 
+With a `selector` (active learning, `toolkit push --select`), the articles whose id the project already holds are
+dropped first, under the lock; the selector ranks the rest and keeps its N; each task's data gets the selector's
+fields (`al_score`, `al_strategy`, `al_rank`), which Label Studio's Data Manager shows as columns to sort by.
+
 Offsets are sent in code points, as Python counts. Measured on Label Studio 1.23.2 in a browser: its editor
 splits the text into code points ([...text]) for highlighting and for saving regions, so a prediction at
 Python's offsets highlights the right characters after emoji, and the same offsets converted to UTF-16 miss.
@@ -35,6 +39,7 @@ __all__ = [
     "OFFSET_UNIT",
     "PushResult",
     "Progress",
+    "Selector",
     "task_data",
     "prediction_payload",
     "model_version_alias",
@@ -48,6 +53,8 @@ __all__ = [
 OFFSET_UNIT = "codepoint"
 # progress(stage, done, total): the CLI draws a bar from it; the library prints nothing.
 Progress = Callable[[str, int, int], None]
+# selector(candidates, limit) → [(article, extra task data)], in the order to label them, at most `limit`.
+Selector = Callable[[Sequence[Any], int | None], list[tuple[Any, dict[str, Any]]]]
 
 
 @dataclass
@@ -66,13 +73,15 @@ class PushResult:
     retries: int = 0
     seconds: float = 0.0
     output: Path | None = None
+    skipped: int = 0  # with a selector: articles left out because the project already has them
 
     @property
     def dry_run(self) -> bool:
         return self.output is not None
 
 
-def task_data(article: Any) -> dict[str, Any]:
+def task_data(article: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A task's data: the text and what identifies it; `extra` (an active-learning score) comes last."""
     return {
         "text": article.text,
         "article_id": article.id,
@@ -80,6 +89,7 @@ def task_data(article: Any) -> dict[str, Any]:
         "lang": article.lang,
         "title": article.title or "",
         "sentences": [[start, end] for start, end in article.sentences],
+        **(extra or {}),
     }
 
 
@@ -190,12 +200,14 @@ def prediction_payload(article: Any, prediction: Any) -> dict[str, Any]:
     }
 
 
-def build_tasks(articles: Sequence[Any], predictions: Sequence[Any] | None) -> list[dict[str, Any]]:
+def build_tasks(
+    articles: Sequence[Any], predictions: Sequence[Any] | None, extras: dict[str, dict] | None = None
+) -> list[dict[str, Any]]:
     """The exact JSON Label Studio imports: one task per article, its pre-annotation inside when there is one."""
     by_id = {prediction.article_id: prediction for prediction in predictions or ()}
     tasks = []
     for article in articles:
-        task: dict[str, Any] = {"data": task_data(article)}
+        task: dict[str, Any] = {"data": task_data(article, (extras or {}).get(article.id))}
         if article.id in by_id:
             task["predictions"] = [prediction_payload(article, by_id[article.id])]
         tasks.append(task)
@@ -247,6 +259,7 @@ def push_tasks(
     project: str,
     *,
     predictor: Callable[[Sequence[Any], Schema], list | None] | None = None,
+    selector: Selector | None = None,
     limit: int | None = None,
     batch_size: int = 1000,
     output: Path | None = None,
@@ -259,7 +272,9 @@ def push_tasks(
     """Import `articles_path` into the project as tasks, with pre-annotations; with `output`, write them instead.
 
     `predictor(articles, schema)` gives the articles' pre-annotations (`toolkit.predict.pre_annotations`: MLflow models
-    or the rule pre-annotator); every span is checked against its article before anything is sent.
+    or the rule pre-annotator); every span is checked against its article before anything is sent. With a
+    `selector`, `limit` counts the articles it picks among those the project does not hold yet (all of them
+    in a dry run); without one, the first `limit` articles of the file.
 
     Existing tasks (same article id and content hash) are not imported again; when predictions are given, an
     existing task that has none from this model version gets one. A batch that fails with a 5xx or a timeout
@@ -276,26 +291,41 @@ def push_tasks(
         raise ToolkitError(f"--batch-size must be at least 1, got {batch_size}")
     schema = load_schema(schema_path)
     articles = read_articles(articles_path)
-    if limit is not None:
+    if selector is None and limit is not None:
         articles = articles[: max(limit, 0)]
-    with _paused_gc():
-        predictions = predictor(articles, schema) if predictor is not None else None
-        spans = check_predictions(articles, predictions, schema) if predictions is not None else 0
-        tasks = build_tasks(articles, predictions)
-    version = predictions[0].model_version if predictions else None
-    result = PushResult(project, None, len(articles), spans=spans, model_version=version)
+    result = PushResult(project, None, len(articles))
+
+    def prepare(articles: Sequence[Any]) -> list[dict[str, Any]]:
+        extras = None
+        if selector is not None:
+            chosen = selector(articles, limit)
+            articles, extras = [a for a, _ in chosen], {a.id: extra for a, extra in chosen}
+        with _paused_gc():
+            predictions = predictor(articles, schema) if predictor is not None else None
+            result.spans = check_predictions(articles, predictions, schema) if predictions is not None else 0
+            tasks = build_tasks(articles, predictions, extras)
+        result.articles = len(articles)
+        result.model_version = predictions[0].model_version if predictions else None
+        return tasks
+
     if output is not None:
-        write_json_atomic(output, tasks)
+        write_json_atomic(output, prepare(articles))
         result.output = output
         result.seconds = time.monotonic() - began
         return result
 
+    tasks = prepare(articles) if selector is None else []
     client = client or connect()
     project_id = client.project(project).id
     result.project_id = project_id
     folder = resolve_folder(exports_dir, project, project_id)
     with project_lock(folder, "export", wait=lock_wait):
-        _import_new(client, project_id, tasks, version, result, batch_size, progress)
+        if selector is not None:  # never re-send an article the project holds, labelled or not
+            held = {article_id for article_id, _ in existing_tasks(client, project_id)}
+            candidates = [article for article in articles if article.id not in held]
+            result.skipped = len(articles) - len(candidates)
+            tasks = prepare(candidates)
+        _import_new(client, project_id, tasks, result.model_version, result, batch_size, progress)
     result.seconds = time.monotonic() - began
     return result
 

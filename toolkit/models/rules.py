@@ -7,6 +7,10 @@ forecast, hedge, opinion, attribution: the guidelines let the content decide ove
 over an attribution), and the opinion lexicon is the broadest. A sentence with no cue but a number is proposed
 as FACT. Annotators correct these suggestions; scores are fixed and low on purpose, so Label Studio's "sort by
 prediction score" is not misleading.
+
+Cues: every cue phrase found in a sentence that gets a claim is a region of its own in the schema's `cues` group
+(HEDGE, ATTRIBUTION, FORECAST_CUE, OPINION_CUE), so an annotator sees why the status was proposed. The model
+pre-annotations (toolkit.predict) use `cue_spans` the same way. The dataset build never reads that group.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from toolkit.errors import ToolkitError
 from toolkit.models.cues import cue_alternatives, read_lexicon
 from toolkit.records import ArticlePrediction, PredictedSpan
 
-__all__ = ["RuleTagger", "entity_spans", "claim_spans", "predict_rules", "load_cues"]
+__all__ = [
+    "RuleTagger",
+    "entity_spans",
+    "claim_spans",
+    "cue_spans",
+    "predict_rules",
+    "load_cues",
+    "CUE_GROUP",
+]
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 CUE_FILE = DATA / "cues.toml"
@@ -34,6 +46,14 @@ STATUS_OF_CUE = {
     "attribution": "REPORTED",
 }
 FACT = "FACT"
+# The schema's group of explanation regions, and its label for the cues of each claim status.
+CUE_GROUP = "cues"
+CUE_LABEL = {
+    "OPINION": "OPINION_CUE",
+    "FORECAST": "FORECAST_CUE",
+    "SPECULATIVE": "HEDGE",
+    "REPORTED": "ATTRIBUTION",
+}
 ENTITY_SCORE = 0.8
 CUE_SCORE = 0.6
 FACT_SCORE = 0.3
@@ -163,12 +183,35 @@ def claim_spans(
     return spans
 
 
+def cue_spans(
+    text: str, lang: str, sentences: Sequence[tuple[int, int]], cues: Cues, score: float = CUE_SCORE
+) -> list[PredictedSpan]:
+    """A `cues` region for every cue phrase found inside `sentences` (the sentences a claim was proposed for)."""
+    pattern = cues.patterns.get(lang, cues.patterns.get("*"))
+    if pattern is None or not sentences:
+        return []
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        pattern, lowered = re.compile(pattern.pattern, re.IGNORECASE), text
+    spans = []
+    for match in pattern.finditer(lowered):
+        if any(start <= match.start() and match.end() <= end for start, end in sentences):
+            label = CUE_LABEL[match.lastgroup]
+            spans.append(
+                PredictedSpan(
+                    CUE_GROUP, label, match.start(), match.end(), text[match.start() : match.end()], score
+                )
+            )
+    return spans
+
+
 class RuleTagger:
     """Pre-annotations for articles (anything with id, text, lang and sentences), as ArticlePrediction objects."""
 
-    def __init__(self, version: str = "1", cues: Path = CUE_FILE) -> None:
+    def __init__(self, version: str = "1", cues: Path = CUE_FILE, explain: bool = True) -> None:
         self.version = version
         self.cues = cues
+        self.explain = explain  # add the `cues` regions (a schema without a cues group takes explain=False)
 
     @property
     def model_version(self) -> str:
@@ -178,15 +221,19 @@ class RuleTagger:
         cues = load_cues(self.cues)
         predictions = []
         for article in articles:
-            spans = entity_spans(article.text, article.lang) + claim_spans(
-                article.text, article.lang, article.sentences, cues
-            )
+            claims = claim_spans(article.text, article.lang, article.sentences, cues)
+            spans = entity_spans(article.text, article.lang) + claims
+            score = sum(span.score for span in spans) / len(spans) if spans else 0.0  # cue regions left out
+            if self.explain:
+                explained = [(span.start, span.end) for span in claims if span.label != FACT]
+                spans += cue_spans(article.text, article.lang, explained, cues)
             spans.sort(key=lambda span: (span.start, span.end, span.group))
-            score = sum(span.score for span in spans) / len(spans) if spans else 0.0
             predictions.append(ArticlePrediction(article.id, spans, self.model_version, score))
         return predictions
 
 
-def predict_rules(articles: Sequence[Any], schema_version: str = "1") -> list[ArticlePrediction]:
-    """Rule pre-annotations for `articles`; model_version is `rules-<schema version>`."""
-    return RuleTagger(schema_version).predict(articles)
+def predict_rules(
+    articles: Sequence[Any], schema_version: str = "1", explain: bool = True
+) -> list[ArticlePrediction]:
+    """Rule pre-annotations for `articles`; model_version is `rules-<schema version>`; `explain`: cue regions."""
+    return RuleTagger(schema_version, explain=explain).predict(articles)
