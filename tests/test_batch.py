@@ -213,3 +213,40 @@ def test_batch_options_misused_are_usage_errors(tracking, articles, tmp_path, ar
     result = runner.invoke(app, ["predict", tracking, str(articles), *args])
     assert result.exit_code == 2 and message in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_train_scheduler_fits_the_search_candidates_on_the_cluster(model, tmp_path, monkeypatch):
+    from distributed import LocalCluster
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    data = tmp_path / "data"
+    export = tmp_path / "export.json"
+    rows = [(f"en-{i}", "en", t) for i, t in enumerate(EN)] + [(f"fr-{i}", "fr", t) for i, t in enumerate(FR)]
+    export.write_text(json.dumps(make_export(rows), ensure_ascii=False))
+    build_dataset([export], data, validation_fraction=0.2, test_fraction=0.2)
+    experiment = tmp_path / "claims.toml"
+    experiment.write_text(
+        '[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n'
+        "[search]\ncv = 2\nparams = {C = [0.5, 2.0]}\n"
+    )
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        result = runner.invoke(
+            app, ["train", str(experiment), "--data", str(data), "--scheduler", cluster.scheduler_address]
+        )
+        ran = sum(sum(prefix.state_counts.values()) for prefix in cluster.scheduler.task_prefixes.values())
+    assert result.exit_code == 0, result.output
+    assert "search: 2 candidates (nested runs)" in result.output
+    assert ran >= 4  # 2 candidates × 2 folds, sent to the cluster's worker
+
+
+def test_train_with_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = tmp_path / "claims.toml"
+    experiment.write_text('[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n')
+    from toolkit.training import search
+
+    with (
+        pytest.raises(ToolkitError, match=r"^cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'"),
+        search.on_dask("tcp://127.0.0.1:9", timeout=1),
+    ):
+        pass

@@ -9,11 +9,16 @@
 
 The best candidate is refit on the whole train split and becomes the run's model; `toolkit train` scores it on
 validation and test like any other model; `toolkit.tracking.log` logs one nested run per candidate with its CV scores.
+
+With a Dask scheduler (`on_dask(ADDRESS)` around the fit, or `run_search(..., scheduler=ADDRESS)`) the candidates'
+fits run on that cluster's workers through joblib's Dask backend; the workers need the toolkit installed.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from math import prod
 from typing import Any
@@ -29,6 +34,7 @@ __all__ = [
     "parse_search",
     "folds",
     "run_search",
+    "on_dask",
     "param_text",
     "describe",
 ]
@@ -169,6 +175,28 @@ def folds(cv: int, seed: int) -> Any:
     return GroupKFold(n_splits=cv, shuffle=True, random_state=seed)
 
 
+@contextmanager
+def on_dask(scheduler: str | None, *, timeout: float = 10.0) -> Iterator[None]:
+    """Within it, scikit-learn's joblib work (a search's candidate fits) runs on the Dask cluster of
+    `scheduler`; with None, nothing changes. An unreachable scheduler is a one-line ToolkitError."""
+    if not scheduler:
+        yield
+        return
+    import joblib
+    from distributed import Client
+
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except (OSError, ValueError, TypeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ToolkitError(f"cannot reach the Dask scheduler at {scheduler!r} ({first})") from None
+    try:
+        with joblib.parallel_config(backend="dask"):
+            yield
+    finally:
+        client.close()
+
+
 def run_search(
     experiment: Experiment,
     spec: SearchSpec,
@@ -178,8 +206,10 @@ def run_search(
     *,
     seed: int,
     n_jobs: int = 1,
+    scheduler: str | None = None,
 ) -> SearchOutcome:
-    """Cross-validate every candidate with folds grouped by article, then refit the best on all of X."""
+    """Cross-validate every candidate with folds grouped by article, then refit the best on all of X; on the
+    Dask cluster of `scheduler` when one is given (`n_jobs` then bounds the fits in flight, -1: no bound)."""
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
     if n_jobs == 0:
@@ -205,7 +235,8 @@ def run_search(
         )
     began = time.monotonic()
     try:
-        search.fit(X, y, groups=groups)
+        with on_dask(scheduler):
+            search.fit(X, y, groups=groups)
     except ValueError as exc:
         raise ToolkitError(f"{experiment.path}: a search candidate failed to fit ({exc})") from None
     results = search.cv_results_
