@@ -253,7 +253,7 @@ def _predict_in_chunks(
     spans = ", ".join(f"{count} {group}" for group, count in sorted(result.spans.items())) or "no spans"
     how = ""
     if result.chunks > 1 or result.resumed or result.engine != "process":
-        resumed = f", {counted(result.resumed, 'chunk')} already done" if result.resumed else ""
+        resumed = f" ({result.resumed} done by an earlier run)" if result.resumed else ""
         how = f" in {counted(result.chunks, 'chunk')}{resumed} on {result.engine}"
     typer.echo(
         f"wrote predictions for {counted(result.articles, 'article')} to {output} ({spans}; "
