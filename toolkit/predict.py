@@ -32,6 +32,7 @@ __all__ = [
     "ArticleView",
     "PredictResult",
     "predict_articles",
+    "predict_loaded",
     "predict_file",
     "article_views",
     "format_predictions",
@@ -137,7 +138,11 @@ def predict_articles(model_uris: Sequence[str], articles: Sequence[Any]) -> list
         raise ToolkitError(
             "no model given: pass a model URI such as runs:/ID/model or models:/toolkit-claims@champion"
         )
-    loaded = [load_model(uri) for uri in model_uris]
+    return predict_loaded([load_model(uri) for uri in model_uris], articles)
+
+
+def predict_loaded(loaded: Sequence[LoadedModel], articles: Sequence[Any]) -> list[ArticlePrediction]:
+    """`predict_articles` with the models already loaded (a batch loads them once, then predicts chunks)."""
     per_model = [(_entity_spans if task_spec(m.task).sequence else _claim_spans)(m, articles) for m in loaded]
     version = " + ".join(m.version for m in loaded)
     predictions = []
@@ -155,16 +160,17 @@ def predict_articles(model_uris: Sequence[str], articles: Sequence[Any]) -> list
 def predict_file(
     model_uris: Sequence[str], articles_path: Path, output: Path | None = None, *, format: str = "jsonl"
 ) -> PredictResult:
-    """Predict for every article of an articles JSONL file; write them to `output` (atomically) in `format`
+    """Predict for every article of an articles file (JSONL, Parquet, a saved dataset), all in memory; write them to `output` (atomically) in `format`
     (jsonl or csv) unless it is None; return them with their per-sentence views."""
     from collections import Counter
 
-    from toolkit.ingest import read_articles
+    from toolkit.ingest.articles import iter_articles, read_articles
     from toolkit.io import write_text_atomic
 
     if format not in FILE_FORMATS:
         raise ToolkitError(f"format must be one of {', '.join(FILE_FORMATS)}, got {format!r}")
-    articles = read_articles(articles_path)
+    is_jsonl = Path(articles_path).is_file() and Path(articles_path).suffix.lower() != ".parquet"
+    articles = read_articles(articles_path) if is_jsonl else list(iter_articles(articles_path))
     predictions = predict_articles(model_uris, articles)
     if output is not None:
         write_text_atomic(output, format_predictions(predictions, format))

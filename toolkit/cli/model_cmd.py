@@ -40,11 +40,25 @@ def train_command(
             callback=_not_zero,
         ),
     ] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="Fit a \\[search]'s candidates on the Dask cluster of this scheduler (tcp://HOST:PORT); "
+            "--n-jobs then defaults to -1 (as many as the cluster takes).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fit the model an experiment file describes, evaluate it, and log one MLflow run."""
     from toolkit.tracking.log import train
+    from toolkit.training.search import on_dask
 
-    result = train(experiment, data, seed=seed, tracking_uri=tracking_uri, n_jobs=n_jobs)
+    if scheduler and n_jobs == 1:
+        n_jobs = -1  # joblib sends one job at a time to the cluster otherwise
+    with on_dask(scheduler):
+        result = train(experiment, data, seed=seed, tracking_uri=tracking_uri, n_jobs=n_jobs)
     headline = {
         k: v
         for k, v in result.metrics.items()
@@ -108,6 +122,7 @@ def register(root: typer.Typer) -> None:
         epilog=example(
             "toolkit train experiments/claims-svm-cues.toml",
             "toolkit train experiments/claims-logreg.toml --data data/news --seed 7 --n-jobs -1",
+            "toolkit train experiments/claims-logreg.toml --scheduler tcp://127.0.0.1:8786",
         ),
     )(train_command)
     root.command(

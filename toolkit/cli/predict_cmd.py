@@ -94,7 +94,11 @@ def render_table(views: list[ArticleView], console: Console) -> None:
 def predict_command(
     model_uri: Annotated[str, typer.Argument(help="runs:/ID/model, models:/NAME@ALIAS, ...")],
     articles: Annotated[
-        Path, typer.Argument(help="Articles JSONL from `toolkit ingest`.", exists=True, dir_okay=False)
+        Path,
+        typer.Argument(
+            help="Articles from `toolkit ingest`: JSONL, or the same fields as Parquet or a saved HF dataset.",
+            exists=True,
+        ),
     ],
     output: Annotated[
         Path | None,
@@ -122,6 +126,33 @@ def predict_command(
     model: Annotated[
         list[str] | None, typer.Option("--model", help="Another model to apply too (repeatable).")
     ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-size",
+            min=1,
+            help="Articles per chunk when writing a file (memory stays bounded; a re-run after a crash "
+            "skips the chunks in OUTPUT.parts/). Default 1000.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Predict the chunks on a local Dask cluster of N processes; 0: in this process.",
+        ),
+    ] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="Predict the chunks on the Dask cluster of this scheduler (tcp://HOST:PORT).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Predict the claim status of every sentence and the entities, with scores, for each article."""
     from rich.console import Console
@@ -137,6 +168,25 @@ def predict_command(
     else:
         chosen = "csv" if output.suffix.lower() == ".csv" else "jsonl"
     writes_file = not to_stdout and chosen in FILE_FORMATS
+    if writes_file and not show:
+        _predict_in_chunks(
+            [model_uri, *(model or [])], articles, output, chosen, chunk_size, workers, scheduler
+        )
+        return
+    batch_option = next(
+        (
+            name
+            for name, given in (
+                ("--chunk-size", chunk_size),
+                ("--workers", workers),
+                ("--scheduler", scheduler),
+            )
+            if given
+        ),
+        None,
+    )
+    if batch_option:
+        raise typer.BadParameter(f"{batch_option} needs --output FILE in jsonl or csv, without --show")
     result = predict_file(
         [model_uri, *(model or [])],
         articles,
@@ -161,6 +211,56 @@ def predict_command(
     typer.echo(summary, err=to_stdout)
 
 
+def _predict_in_chunks(
+    model_uris: list[str],
+    articles: Path,
+    output: Path,
+    format: str,
+    chunk_size: int | None,
+    workers: int,
+    scheduler: str | None,
+) -> None:
+    """Write the predictions chunk by chunk (`toolkit.batch`), with a progress bar on a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from toolkit.batch import DEFAULT_CHUNK_SIZE, predict_batch
+
+    if scheduler and workers:
+        raise typer.BadParameter("--workers starts a local cluster; with --scheduler the cluster has its own")
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("predicting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("predict", total=None)
+        result = predict_batch(
+            model_uris,
+            articles,
+            output,
+            format=format,
+            chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
+            workers=workers,
+            scheduler=scheduler,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    spans = ", ".join(f"{count} {group}" for group, count in sorted(result.spans.items())) or "no spans"
+    how = ""
+    if result.chunks > 1 or result.resumed or result.engine != "process":
+        resumed = f" ({result.resumed} done by an earlier run)" if result.resumed else ""
+        how = f" in {counted(result.chunks, 'chunk')}{resumed} on {result.engine}"
+    typer.echo(
+        f"wrote predictions for {counted(result.articles, 'article')} to {output} ({spans}; "
+        f"{result.model_version}){how}"
+    )
+
+
 def register(root: typer.Typer) -> None:
     """Add the top-level `predict` command."""
     root.command(
@@ -171,5 +271,7 @@ def register(root: typer.Typer) -> None:
             "toolkit predict models:/toolkit-claims@champion articles.jsonl "
             "--model models:/toolkit-entities@champion -o predictions.jsonl",
             "toolkit predict runs:/RUN_ID/model articles.jsonl --format csv > predictions.csv",
+            "toolkit predict models:/toolkit-claims@champion big.parquet -o predictions.jsonl --workers 2",
+            "toolkit predict runs:/RUN_ID/model articles.jsonl -o out.jsonl --scheduler tcp://127.0.0.1:8786",
         ),
     )(predict_command)

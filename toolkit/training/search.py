@@ -13,11 +13,16 @@ validation and test like any other model; `toolkit.tracking.log` logs one nested
 
 `cv = "language"` leaves one language out per fold (train on fr, score en; train on en, score fr): the search then
 chooses what carries to a language, and so to a source, the model never saw, rather than what fits the mix.
+
+With a Dask scheduler (`on_dask(ADDRESS)` around the fit, or `run_search(..., scheduler=ADDRESS)`) the candidates'
+fits run on that cluster's workers through joblib's Dask backend; the workers need the toolkit installed.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from math import prod
 from typing import Any
@@ -33,6 +38,7 @@ __all__ = [
     "parse_search",
     "folds",
     "run_search",
+    "on_dask",
     "param_text",
     "describe",
 ]
@@ -179,6 +185,28 @@ def folds(cv: int | str, seed: int) -> Any:
     return GroupKFold(n_splits=cv, shuffle=True, random_state=seed)
 
 
+@contextmanager
+def on_dask(scheduler: str | None, *, timeout: float = 10.0) -> Iterator[None]:
+    """Within it, scikit-learn's joblib work (a search's candidate fits) runs on the Dask cluster of
+    `scheduler`; with None, nothing changes. An unreachable scheduler is a one-line ToolkitError."""
+    if not scheduler:
+        yield
+        return
+    import joblib
+    from distributed import Client
+
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except (OSError, ValueError, TypeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ToolkitError(f"cannot reach the Dask scheduler at {scheduler!r} ({first})") from None
+    try:
+        with joblib.parallel_config(backend="dask"):
+            yield
+    finally:
+        client.close()
+
+
 def run_search(
     experiment: Experiment,
     spec: SearchSpec,
@@ -189,9 +217,11 @@ def run_search(
     seed: int,
     n_jobs: int = 1,
     languages: list[str] | None = None,
+    scheduler: str | None = None,
 ) -> SearchOutcome:
     """Cross-validate every candidate with folds grouped by article (or, with cv = "language", by the
-    `languages` of the sentences, one per row of X), then refit the best on all of X."""
+    `languages` of the sentences, one per row of X), then refit the best on all of X; on the Dask cluster of
+    `scheduler` when one is given (`n_jobs` then bounds the fits in flight, -1: no bound)."""
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
     if n_jobs == 0:
@@ -230,7 +260,8 @@ def run_search(
         )
     began = time.monotonic()
     try:
-        search.fit(X, y, groups=groups)
+        with on_dask(scheduler):
+            search.fit(X, y, groups=groups)
     except ValueError as exc:
         raise ToolkitError(f"{experiment.path}: a search candidate failed to fit ({exc})") from None
     results = search.cv_results_

@@ -1,0 +1,195 @@
+"""Batch prediction at scale: `toolkit.batch.predict_batch` on synthetic articles, in-process and on Dask.
+
+    .venv-dask/bin/python bench/scale.py [--sizes 10000 100000] [--engine-size 10000] [--chunk-size 1000]
+
+The model is claims-logreg (experiments/claims-logreg.toml) trained on the shipped Wikinews corpus into a
+throwaway MLflow store under .cache/bench/scale/. Articles come from `toolkit.ingest.synthetic` (four sentences
+each, French and English alternating), written as ingested-article JSONL. Each measurement runs in a fresh
+process (`run_worker`): wall-clock and CPU seconds, sentences per second, the peak RSS of that process and, on
+Dask, of the largest worker process. The 1, 5 and 15-minute load averages are taken just before and just after
+each measurement: the machine is shared, and a load above the core count slows every number here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+from common import (
+    ROOT,
+    WORK,
+    bench_env,
+    load,
+    log,
+    machine,
+    rss_mib,
+    run_worker,
+    table,
+    versions,
+    worker_main,
+)
+
+SCRIPT = Path(__file__).resolve()
+FOLDER = WORK / "scale"
+EXPERIMENT = ROOT / "experiments" / "claims-logreg.toml"
+
+
+def tracking_uri() -> str:
+    return f"sqlite:///{FOLDER / 'mlflow.db'}"
+
+
+def train_model() -> str:
+    """claims-logreg on the shipped corpus, once; its model URI."""
+    marker = FOLDER / "model-uri.txt"
+    if marker.is_file():
+        return marker.read_text().strip()
+    from toolkit.dataset import build_dataset
+    from toolkit.tracking.log import train
+
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    exports = sorted((ROOT / "annotations" / "exports" / "wikinews").glob("*.json"))
+    build_dataset(exports[-1:], FOLDER / "data")
+    os.environ["MLFLOW_TRACKING_URI"] = tracking_uri()
+    result = train(EXPERIMENT, FOLDER / "data", seed=13)
+    marker.write_text(result.model_uri + "\n")
+    return result.model_uri
+
+
+def write_articles(count: int) -> Path:
+    """`count` synthetic articles as ingested JSONL, streamed to disk (sentences split like `toolkit ingest`)."""
+    path = FOLDER / f"articles-{count}.jsonl"
+    if path.is_file():
+        return path
+    from toolkit.ingest.synthetic import synthetic_articles
+    from toolkit.records import Article, text_hash
+    from toolkit.text.sentences import split_sentences
+
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", encoding="utf-8") as stream:
+        for raw in synthetic_articles(count):
+            article = Article(
+                id=raw["id"],
+                title=raw["title"],
+                text=raw["text"],
+                lang=raw["lang"],
+                content_hash=text_hash(raw["text"]),
+                source="synthetic",
+                sentences=split_sentences(raw["text"], raw["lang"]),
+                meta={},
+            )
+            stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+    temporary.replace(path)
+    return path
+
+
+def predict(spec: dict[str, Any]) -> dict[str, Any]:
+    """One batch prediction in this fresh process."""
+    from toolkit.batch import predict_batch
+
+    os.environ["MLFLOW_TRACKING_URI"] = tracking_uri()
+    output = FOLDER / f"out-{spec['size']}-{spec['workers']}.jsonl"
+    output.unlink(missing_ok=True)
+    import shutil
+
+    shutil.rmtree(output.with_name(output.name + ".parts"), ignore_errors=True)
+    baseline = rss_mib()
+    before = load()
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = predict_batch(
+        [spec["model"]],
+        Path(spec["articles"]),
+        output,
+        chunk_size=spec["chunk_size"],
+        workers=spec["workers"],
+    )
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    output.unlink()
+    return {
+        "size": spec["size"],
+        "workers": spec["workers"],
+        "engine": result.engine,
+        "articles": result.articles,
+        "sentences": result.sentences,
+        "seconds": wall,
+        "cpu_seconds_client": cpu,
+        "cpu_seconds_workers": children.ru_utime + children.ru_stime,
+        "sentences_per_second": result.sentences / wall,
+        "peak_rss_mib": rss_mib(),
+        "baseline_rss_mib": baseline,
+        "worker_peak_rss_mib": children.ru_maxrss / 1024 if spec["workers"] else None,
+        "load_before": before,
+        "load_after": load(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--engine-size", type=int, default=10_000)
+    parser.add_argument("--chunk-size", type=int, default=1000)
+    args = parser.parse_args()
+    env = bench_env()
+    os.environ.update(env)
+    log("training claims-logreg on the shipped corpus (once)")
+    model = train_model()
+    runs = []
+    # The engines first, on one size; then the larger sizes in this process (the longest runs last).
+    plan = [(args.engine_size, workers) for workers in (0, 1, 2)]
+    plan += [(size, 0) for size in args.sizes if size != args.engine_size]
+    for size, workers in plan:
+        articles = write_articles(size)
+        log(f"predicting {size:,} articles, workers={workers} (load {load()})")
+        spec = {
+            "kind": "predict",
+            "model": model,
+            "articles": str(articles),
+            "size": size,
+            "workers": workers,
+            "chunk_size": args.chunk_size,
+        }
+        runs.append(run_worker(SCRIPT, spec))
+        log(json.dumps(runs[-1]))
+    print(markdown(runs, args.chunk_size))
+    print(json.dumps(runs, indent=1))
+
+
+def markdown(runs: list[dict[str, Any]], chunk_size: int) -> str:
+    info = machine()
+    rows = [
+        [
+            f"{run['size']:,}",
+            run["engine"],
+            f"{run['sentences']:,}",
+            f"{run['seconds']:.1f}",
+            f"{run['sentences_per_second']:,.0f}",
+            f"{run['peak_rss_mib']:.0f}",
+            f"{run['worker_peak_rss_mib']:.0f}" if run["worker_peak_rss_mib"] else "–",
+            f"{run['load_before']} → {run['load_after']}",
+        ]
+        for run in runs
+    ]
+    header = [
+        "articles",
+        "engine",
+        "sentences",
+        "seconds",
+        "sentences/s",
+        "peak RSS MiB",
+        "worker peak MiB",
+        "load",
+    ]
+    return (
+        f"Machine: {info['cpus']} × {info['cpu']}, {info['memory']}, Python {info['python']}; "
+        f"{versions('dask', 'distributed', 'scikit-learn')}; chunk size {chunk_size}; {info['date']}.\n\n"
+        + table(header, rows)
+    )
+
+
+if __name__ == "__main__" and not worker_main({"predict": predict}):
+    main()
