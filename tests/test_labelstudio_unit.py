@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 from toolkit.cli import app
 from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, RetryPolicy, Settings, load_settings
+from toolkit.labelstudio.payloads import OFFSET_UNIT, build_tasks, check_predictions
 from toolkit.labelstudio.project import init_project
 from toolkit.labelstudio.pull import latest_snapshot, pull, slugify
-from toolkit.labelstudio.push import OFFSET_UNIT, build_tasks, check_predictions, push_tasks
+from toolkit.labelstudio.push import push_tasks
 from toolkit.models.rules import RuleTagger, claim_spans, entity_spans, load_cues
 from toolkit.predict import pre_annotations
 from toolkit.records import Article, ArticlePrediction, PredictedSpan, text_hash
@@ -576,7 +577,7 @@ def test_init_cli_escapes_html_in_the_guidelines(
     ],
 )
 def test_predictions_carry_a_model_name_label_studio_shows_whole(label: str, alias: str) -> None:
-    from toolkit.labelstudio.push import SHOWN_VERSION_CHARS, model_version_alias, prediction_payload
+    from toolkit.labelstudio.payloads import SHOWN_VERSION_CHARS, model_version_alias, prediction_payload
 
     text = "Acme rose 5%."
     prediction = ArticlePrediction("a", [PredictedSpan("entities", "PERCENT", 10, 12, "5%", 0.9)], label, 0.9)
