@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LS_VENV = ROOT / ".venv-labelstudio"
 DRIVER = ROOT / ".cache" / "stack-driver"
+TEMPLATES = ROOT / ".cache" / "stack-template"
 
 
 def _skip_reason() -> str | None:
@@ -57,7 +58,7 @@ def stack(stack_folder: Path) -> Iterator:
     root, env_file = stack_folder / ".stack", stack_folder / ".env"
     started = None
     try:
-        started = start_stack(root, env_file, ports, ls_venv=LS_VENV, driver=DRIVER)
+        started = start_stack(root, env_file, ports, ls_venv=LS_VENV, driver=DRIVER, templates=TEMPLATES)
         pids = {
             pid
             for server in (started.postgres, started.labelstudio, started.mlflow)

@@ -206,18 +206,7 @@ def stop_cluster(data_dir: Path, timeout: float = 30.0) -> int | None:
 
 def create_database(cluster: Cluster, name: str, password: str) -> bool:
     """CREATE DATABASE `name` when it does not exist yet; True when created."""
-    env = {**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10"}
-    base = [
-        str(_binaries() / "psql"),
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(cluster.port),
-        "-U",
-        SUPERUSER,
-        "-d",
-        "postgres",
-    ]
+    base, env = _client("psql", cluster, password, "postgres")
     query = subprocess.run(
         [*base, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
         capture_output=True, text=True, env=env, check=False,
@@ -229,3 +218,38 @@ def create_database(cluster: Cluster, name: str, password: str) -> bool:
         return False
     _run([*base, "-c", f'CREATE DATABASE "{name}"'], f"creating database {name}", env)
     return True
+
+
+def _client(tool: str, cluster: Cluster, password: str, database: str) -> tuple[list[str], dict[str, str]]:
+    env = {**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10"}
+    return [
+        str(_binaries() / tool),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(cluster.port),
+        "-U",
+        SUPERUSER,
+        "-d",
+        database,
+    ], env
+
+
+def dump_database(cluster: Cluster, name: str, password: str, path: Path) -> None:
+    """pg_dump database `name` into `path` (custom format), written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    command, env = _client("pg_dump", cluster, password, name)
+    try:
+        _run([*command, "--format=custom", "--no-owner", "-f", str(partial)], f"dumping database {name}", env)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def restore_database(cluster: Cluster, name: str, password: str, path: Path) -> None:
+    """pg_restore a dump of `dump_database` into the (empty) database `name`."""
+    command, env = _client("pg_restore", cluster, password, name)
+    _run(
+        [*command, "--no-owner", "--exit-on-error", str(path)], f"restoring database {name} from {path}", env
+    )

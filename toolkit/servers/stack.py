@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ __all__ = ["Stack", "StackPorts", "start_stack", "stop_stack", "stack_status", "
 
 ROOT = Path(".stack")
 DRIVER = Path(".cache/stack-driver")
+TEMPLATES = Path(".cache/stack-template")
 DEFAULT_POSTGRES_PORT = 5433
 PASSWORD_KEY = "STACK_POSTGRES_PASSWORD"
 
@@ -87,6 +89,7 @@ def start_stack(
     *,
     ls_venv: Path = labelstudio.LS_VENV,
     driver: Path = DRIVER,
+    templates: Path = TEMPLATES,
 ) -> Stack:
     """Start PostgreSQL, then Label Studio and MLflow on it; write their URLs and the API key into `env_file`.
 
@@ -104,12 +107,12 @@ def start_stack(
     cluster = postgres.start_cluster(root / "pg", ports.postgres)
     started: list[str] = ["postgres"] if cluster.started else []
     try:
-        for name in ("labelstudio", "mlflow"):
-            postgres.create_database(cluster, name, password)
+        postgres.create_database(cluster, "mlflow", password)
         database = {
             "DJANGO_DB": "default", "POSTGRE_NAME": "labelstudio", "POSTGRE_USER": postgres.SUPERUSER,
             "POSTGRE_PASSWORD": password, "POSTGRE_HOST": "127.0.0.1", "POSTGRE_PORT": str(cluster.port),
         }  # fmt: skip
+        _labelstudio_database(cluster, password, database, root / "labelstudio", ls_venv, templates)
         ls = labelstudio.start_server(
             root / "labelstudio", ports.labelstudio, credentials, venv=ls_venv, database=database, timeout=300
         )
@@ -135,6 +138,40 @@ def start_stack(
         },
     )
     return Stack(root, cluster, ls, tracking, credentials, generated)
+
+
+def _labelstudio_database(
+    cluster: postgres.Cluster,
+    password: str,
+    database: dict[str, str],
+    data_dir: Path,
+    venv: Path,
+    templates: Path,
+) -> None:
+    """Create Label Studio's database with its ~260 migrations applied, from a dump made once per version.
+
+    Migrating a new database takes a minute and more; restoring the dump, a few seconds. The dump is taken
+    right after `label-studio version` has migrated (it creates no user), so it holds no account and no secret.
+    """
+    if not postgres.create_database(cluster, "labelstudio", password):
+        return  # an existing database: Label Studio applies any missing migration itself when it starts
+    dump = templates / f"labelstudio-{labelstudio._version(venv)}.pgdump"
+    if dump.exists():
+        postgres.restore_database(cluster, "labelstudio", password, dump)
+        return
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = labelstudio._server_env(data_dir, None, database)
+    try:
+        done = subprocess.run(
+            [str(labelstudio._executable(venv)), "version"],
+            env=env, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise ToolkitError("migrating Label Studio's database took more than 600 s") from None
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise ToolkitError(f"migrating Label Studio's database failed: {last[0]}")
+    postgres.dump_database(cluster, "labelstudio", password, dump)
 
 
 def _stop(root: Path, which: list[str]) -> list[str]:
