@@ -95,7 +95,7 @@ stack-stop: setup ## Stop the servers `make stack` started (by their PIDs)
 	$(BIN)/python -m toolkit.servers.stack stop
 
 stack-status: setup ## Say which servers of the stack run, and where
-	$(BIN)/python -m toolkit.servers.stack status
+	$(BIN)/python -m toolkit.servers.stack status || true
 
 postgres: ## Install Debian's PostgreSQL server when absent (no system-wide cluster is created or started)
 	ls /usr/lib/postgresql/*/bin/pg_ctl > /dev/null 2>&1 || { \
