@@ -33,7 +33,7 @@ train: setup ## Build the dataset from the shipped annotations and train every e
 	for experiment in $(EXPERIMENTS); do $(BIN)/toolkit train "$$experiment" --data $(DATA); done
 	@echo "Runs are in $(MLFLOW_TRACKING_URI); open them with: make ui"
 
-test: setup label-studio-venv browser ## Run every test; the tests start the Label Studio and MLflow servers they need
+test: setup label-studio-venv browser stack-deps ## Run every test; the tests start the Label Studio and MLflow servers they need
 	$(BIN)/pytest -q
 
 test-fast: setup ## Run the tests that need no server
@@ -80,6 +80,38 @@ mlflow-server-stop: ## Stop the server `make mlflow-server` started (its PID and
 browser: ## Install Debian's chromium for the browser test, only when /usr/bin/chromium is missing
 	test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 # ---- end MLflow server -------------------------------------------------------------------------------------
+
+# ---- Team stack ---------------------------------------------------------------------------------------------
+# PostgreSQL, Label Studio on it and an MLflow server on it, all on 127.0.0.1 with their data in .stack/
+# (git-ignored), stopped by their PIDs; their URLs and the API key go into .env (toolkit.servers.stack).
+# Debian's postgresql is installed when absent, without its system-wide cluster (create_main_cluster = false).
+# The MLflow server's PostgreSQL driver goes into .cache/stack-driver, beside .venv rather than into it.
+STACK_DRIVER := .cache/stack-driver
+.PHONY: stack stack-stop stack-status postgres stack-driver stack-deps
+stack: setup label-studio-venv postgres stack-driver ## Start PostgreSQL, Label Studio and MLflow on it in .stack/; URLs and key into .env
+	$(BIN)/python -m toolkit.servers.stack start
+
+stack-stop: setup ## Stop the servers `make stack` started (by their PIDs)
+	$(BIN)/python -m toolkit.servers.stack stop
+
+stack-status: setup ## Say which servers of the stack run, and where
+	$(BIN)/python -m toolkit.servers.stack status || true
+
+postgres: ## Install Debian's PostgreSQL server when absent (no system-wide cluster is created or started)
+	ls /usr/lib/postgresql/*/bin/pg_ctl > /dev/null 2>&1 || { \
+	  mkdir -p /etc/postgresql-common && echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confold postgresql; }
+
+stack-driver: $(STACK_DRIVER)/.installed ## Install psycopg (the MLflow server's PostgreSQL driver) into .cache/stack-driver
+
+$(STACK_DRIVER)/.installed: | setup
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --target $(STACK_DRIVER) 'psycopg==3.3.9' 'psycopg-binary==3.3.9' 2> $(VENV)/pip-stack.log || { cat $(VENV)/pip-stack.log; exit 1; }
+	touch $@
+
+# For `make test`: the stack test skips, saying why, when PostgreSQL cannot be installed here.
+stack-deps:
+	-$(MAKE) --no-print-directory postgres stack-driver
+# ---- end Team stack ----------------------------------------------------------------------------------------
 
 # ---- Benchmarks --------------------------------------------------------------------------------------------
 # Our models side by side with sklearn-crfsuite and spaCy fr_core_news_sm on the public corpora in ../shared/data

@@ -249,3 +249,35 @@ def register(root: typer.Typer) -> None:
         cls=Command,
         epilog=example('toolkit pull --project "News claims"', "toolkit pull --file export-from-the-ui.json"),
     )(pull_command)
+
+
+users_app = typer.Typer(
+    cls=Group, help="Annotator accounts on the Label Studio server.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command(
+    "add",
+    cls=Command,
+    epilog=example(
+        "toolkit labelstudio users add marta@example.org",
+    ),
+)
+def users_add_command(
+    email: Annotated[str, typer.Argument(help="The annotator's email; also their login.")],
+) -> None:
+    """Add an annotator to the organisation of the API key's owner, with a password asked twice (hidden, never
+    printed; a script can give it twice on stdin). An existing member is left unchanged.
+
+    Server and API key: see `toolkit labelstudio --help`."""
+    from toolkit.labelstudio.users import add_user
+
+    password = typer.prompt("Password for the new user", hide_input=True, confirmation_prompt=True)
+    added = add_user(email, password)
+    state = (
+        f"added {added.email} (user {added.id})"
+        if added.created
+        else f"{added.email} is already a member (user {added.id}), unchanged"
+    )
+    typer.echo(f"{state}; they log in at {added.url}")

@@ -6,11 +6,23 @@ import contextlib
 import json
 import os
 import socket
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
 
-__all__ = ["free_port", "port_busy", "read_pid_file", "process_stat", "alive", "descendants", "port_setting"]
+__all__ = [
+    "free_port",
+    "port_busy",
+    "read_pid_file",
+    "process_stat",
+    "alive",
+    "descendants",
+    "port_setting",
+    "wait_until_ready",
+]
 
 
 def free_port() -> int:
@@ -82,3 +94,25 @@ def port_setting(name: str, default: int, fallback: str | None = None) -> int:
         return int(raw)
     except ValueError:
         raise ToolkitError(f"{name} must be a port number, got {raw!r}") from None
+
+
+def wait_until_ready(
+    ready: Callable[[], bool],
+    process: subprocess.Popen,
+    *,
+    name: str,
+    url: str,
+    log: Path,
+    timeout: float,
+    on_failure: Callable[[], object],
+) -> None:
+    """Poll `ready` until it holds; when the process exits or `timeout` passes, call `on_failure` and raise."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if process.poll() is not None:
+            on_failure()
+            raise ToolkitError(f"{name} exited during startup (code {process.returncode}); see {log}")
+        if time.monotonic() > deadline:
+            on_failure()
+            raise ToolkitError(f"{name} did not answer on {url}/health within {timeout:.0f} s; see {log}")
+        time.sleep(0.2)

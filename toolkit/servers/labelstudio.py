@@ -28,7 +28,14 @@ from pathlib import Path
 
 from toolkit.errors import ToolkitError
 from toolkit.io import read_env_file
-from toolkit.servers._process import alive, free_port, port_busy, port_setting, read_pid_file
+from toolkit.servers._process import (
+    alive,
+    free_port,
+    port_busy,
+    port_setting,
+    read_pid_file,
+    wait_until_ready,
+)
 
 __all__ = [
     "Credentials",
@@ -179,12 +186,15 @@ def ensure_template(venv: Path = LS_VENV, root: Path = TEMPLATE_ROOT, timeout: f
     return template
 
 
-def _server_env(data_dir: Path, credentials: Credentials | None) -> dict[str, str]:
+def _server_env(
+    data_dir: Path, credentials: Credentials | None, database: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("LABEL_STUDIO_") and key not in {"DJANGO_DB", "DATABASE_NAME"}
+        if not key.startswith(("LABEL_STUDIO_", "POSTGRE_")) and key not in {"DJANGO_DB", "DATABASE_NAME"}
     }
+    env.update(database or {})
     env.update(
         LABEL_STUDIO_BASE_DATA_DIR=str(data_dir.resolve()),
         LABEL_STUDIO_LATEST_VERSION_CHECK="false",
@@ -234,8 +244,12 @@ def start_server(
     venv: Path = LS_VENV,
     template_root: Path = TEMPLATE_ROOT,
     timeout: float = 120.0,
+    database: dict[str, str] | None = None,
 ) -> Server:
     """Start Label Studio on 127.0.0.1:`port` over `data_dir` (a copy of the template when new); wait for /health.
+
+    `database` holds Label Studio's own settings for PostgreSQL (DJANGO_DB, POSTGRE_NAME, ...); without it the
+    data dir's sqlite file is the database.
 
     An already running server for this data dir is returned as is (started=False).
     """
@@ -250,7 +264,8 @@ def start_server(
         raise ToolkitError(
             f"port {port} on 127.0.0.1 is already in use; set LABEL_STUDIO_PORT to another port"
         )
-    if not (data_dir / DATABASE).exists():
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if database is None and not (data_dir / DATABASE).exists():
         template = ensure_template(venv, template_root)
         shutil.copytree(template, data_dir, dirs_exist_ok=True)
     url = f"http://127.0.0.1:{port}"
@@ -262,7 +277,7 @@ def start_server(
         # A session of its own: the server outlives `make` and is stopped as one process group.
         process = subprocess.Popen(
             command,
-            env=_server_env(data_dir, credentials),
+            env=_server_env(data_dir, credentials, database),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -272,19 +287,15 @@ def start_server(
     (data_dir / PID_FILE).write_text(
         json.dumps({"pid": process.pid, "port": port, "username": username}) + "\n"
     )
-    deadline = time.monotonic() + timeout
-    while _get(f"{url}/health", timeout=1.0) != 200:
-        if process.poll() is not None:
-            (data_dir / PID_FILE).unlink(missing_ok=True)
-            raise ToolkitError(
-                f"Label Studio exited during startup (code {process.returncode}); see {log_path}"
-            )
-        if time.monotonic() > deadline:
-            stop_server(data_dir)
-            raise ToolkitError(
-                f"Label Studio did not answer on {url}/health within {timeout:.0f} s; see {log_path}"
-            )
-        time.sleep(0.2)
+    wait_until_ready(
+        lambda: _get(f"{url}/health", timeout=1.0) == 200,
+        process,
+        name="Label Studio",
+        url=url,
+        log=log_path,
+        timeout=timeout,
+        on_failure=lambda: stop_server(data_dir),
+    )
     auth_ok = None
     if credentials is not None and _is_legacy_token(credentials.api_key):
         # A data dir created earlier keeps the key it was created with: say so now rather than at the first 401.

@@ -35,6 +35,7 @@ from toolkit.servers._process import (
     port_busy,
     port_setting,
     read_pid_file,
+    wait_until_ready,
 )
 
 __all__ = [
@@ -107,16 +108,23 @@ def _command(root: Path, port: int) -> list[str]:
     return [
         sys.executable, "-m", "mlflow", "server",
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--backend-store-uri", f"sqlite:///{(root / DATABASE).resolve()}",
         "--serve-artifacts", "--artifacts-destination", str((root / ARTIFACTS).resolve()),
     ]  # fmt: skip
 
 
-def _server_env() -> dict[str, str]:
-    # The server picks its own stores from the command line; a client's tracking URI must not leak into it.
+def _server_env(
+    root: Path | None = None, backend_store_uri: str | None = None, python_path: Path | None = None
+) -> dict[str, str]:
+    # The server picks its own stores; a client's tracking URI must not leak into it. The store URI goes through
+    # the environment (mlflow server reads MLFLOW_BACKEND_STORE_URI), so a password in it stays off `ps`.
     env = {key: value for key, value in os.environ.items() if key != "MLFLOW_TRACKING_URI"}
     # Job execution is for GenAI scorers and trace jobs: eight worker processes nobody here uses.
     env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
+    if root is not None:
+        env["MLFLOW_BACKEND_STORE_URI"] = backend_store_uri or f"sqlite:///{(root / DATABASE).resolve()}"
+    if python_path is not None:
+        # A database driver installed beside the virtualenv (make stack-driver), not into it.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(python_path.resolve()), env.get("PYTHONPATH")]))
     return env
 
 
@@ -215,8 +223,18 @@ def serve_ui(store_uri: str, port: int, *, timeout: float = 60.0, out=print) -> 
     return 0 if stopping else process.returncode
 
 
-def start_server(root: Path = ROOT, port: int = DEFAULT_PORT, *, timeout: float = 60.0) -> Server:
+def start_server(
+    root: Path = ROOT,
+    port: int = DEFAULT_PORT,
+    *,
+    timeout: float = 60.0,
+    backend_store_uri: str | None = None,
+    python_path: Path | None = None,
+) -> Server:
     """Start `mlflow server` on 127.0.0.1:`port` with its stores under `root`; wait for /health.
+
+    `backend_store_uri` replaces the sqlite file under `root` (a postgresql:// database, say); `python_path` is
+    a folder put first on the server's PYTHONPATH (where its database driver is).
 
     An already running server for this root is returned as is (started=False).
     """
@@ -234,7 +252,7 @@ def start_server(root: Path = ROOT, port: int = DEFAULT_PORT, *, timeout: float 
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             _command(root, port),
-            env=_server_env(),
+            env=_server_env(root, backend_store_uri, python_path),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -242,19 +260,15 @@ def start_server(root: Path = ROOT, port: int = DEFAULT_PORT, *, timeout: float 
         )
     (root / PID_FILE).write_text(json.dumps({"pid": process.pid, "port": port}) + "\n")
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while not _healthy(url, timeout=1.0):
-        if process.poll() is not None:
-            stop_server(root)
-            raise ToolkitError(
-                f"mlflow server exited during startup (code {process.returncode}); see {log_path}"
-            )
-        if time.monotonic() > deadline:
-            stop_server(root)
-            raise ToolkitError(
-                f"mlflow server did not answer on {url}/health within {timeout:.0f} s; see {log_path}"
-            )
-        time.sleep(0.2)
+    wait_until_ready(
+        lambda: _healthy(url, timeout=1.0),
+        process,
+        name="mlflow server",
+        url=url,
+        log=log_path,
+        timeout=timeout,
+        on_failure=lambda: stop_server(root),
+    )
     return Server(url, port, process.pid, root, True, time.monotonic() - began, log_path)
 
 
