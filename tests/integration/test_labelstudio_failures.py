@@ -121,8 +121,8 @@ def test_bad_prediction_offsets_are_refused_before_sending(
 
     real = rules.predict_rules
 
-    def shifted(articles, version="1"):
-        predictions = real(articles, version)
+    def shifted(articles, version="1", **options):
+        predictions = real(articles, version, **options)
         first = predictions[4].spans[0]
         predictions[4].spans[0] = PredictedSpan(
             first.group, first.label, first.start + 1, first.end + 1, first.text, first.score
