@@ -336,3 +336,16 @@ def test_entity_errors_carry_each_predicted_span_marginal():
     )
     (plain,) = misclassified_rows(task_spec("entities"), rows, truth, wrong_guess)
     assert plain["probability"] is None and "(" not in plain["predicted"]
+
+
+def test_the_tracking_uri_comes_from_dot_env_when_the_environment_has_none(tmp_path, monkeypatch):
+    from toolkit.tracking.store import resolve_tracking_uri
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert resolve_tracking_uri() == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    (tmp_path / ".env").write_text("MLFLOW_TRACKING_URI=http://127.0.0.1:15056\n")
+    assert resolve_tracking_uri() == "http://127.0.0.1:15056"  # what `make stack` writes
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///elsewhere.db")
+    assert resolve_tracking_uri() == "sqlite:///elsewhere.db"  # the environment wins
+    assert resolve_tracking_uri("http://explicit") == "http://explicit"

@@ -322,3 +322,15 @@ def test_a_snapshot_is_named_by_its_project_folder_so_ids_survive_a_new_pull(tmp
         for name in ("2026-11-29T120000Z.json", "2026-12-01T080000Z.json")
     }
     assert ids == {"task-1@news"}
+
+
+def test_dataset_import_under_a_file_is_one_line_and_writes_nothing(tmp_path):
+    corpus = tmp_path / "tiny.train"
+    corpus.write_text("Acme B-ORG\nrose O\n\n", encoding="utf-8")
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine", encoding="utf-8")
+    result = runner.invoke(
+        app, ["dataset", "import", "--format", "conll", str(corpus), "--output", str(blocker / "data")]
+    )
+    assert result.exit_code == 1 and "is a file, not a folder" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and blocker.read_text() == "mine"

@@ -119,8 +119,11 @@ def write_dataset(
     from datasets import Dataset, DatasetDict, disable_progress_bars
 
     disable_progress_bars()
+    from toolkit.io import check_writable
+
     output = Path(output)
     _check_replaceable(output)
+    check_writable(output / MANIFEST)  # `-o notes.txt/data`: one line, before any work
     output.parent.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(
         content_hash=content_hash(tables, label_names),

@@ -44,7 +44,13 @@ VIEW_TAG = f"mlflow.sharedViewState.{VIEW_KEY}"
 
 
 def resolve_tracking_uri(explicit: str | None = None) -> str:
-    uri = explicit or os.environ.get("MLFLOW_TRACKING_URI")
+    """The explicit URI, else $MLFLOW_TRACKING_URI, else MLFLOW_TRACKING_URI in ./.env (where `make stack` writes
+    it), else the project's own sqlite store."""
+    from toolkit.io import read_env_file
+
+    uri = (
+        explicit or os.environ.get("MLFLOW_TRACKING_URI") or read_env_file(".env").get("MLFLOW_TRACKING_URI")
+    )
     return uri or f"sqlite:///{Path.cwd() / DEFAULT_STORE}"
 
 
