@@ -86,15 +86,11 @@ def _parquet_records(path: Path, batch_rows: int) -> Iterator[tuple[str, dict[st
 
 
 def _dataset_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    from toolkit.project import offline_hubs
-
-    offline_hubs()
     import datasets
 
-    try:
-        loaded = datasets.load_from_disk(str(path))
-    except (OSError, ValueError) as exc:
-        raise ToolkitError(f"{path}: cannot load the saved dataset ({exc})") from None
+    from toolkit.ingest.readers import load_saved_dataset
+
+    loaded = load_saved_dataset(path)
     if isinstance(loaded, datasets.DatasetDict):
         raise ToolkitError(f"{path}: a DatasetDict; pass one of its splits ({', '.join(loaded)})")
     # Arrow files are memory-mapped: iterating reads one row at a time.

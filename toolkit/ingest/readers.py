@@ -178,7 +178,8 @@ def is_saved_dataset(path: Path) -> bool:
     )
 
 
-def _read_saved_dataset(path: Path) -> Iterator[RawArticle]:
+def load_saved_dataset(path: Path) -> Any:  # datasets.Dataset or DatasetDict, imported lazily
+    """A Hugging Face dataset saved with save_to_disk; one line naming the folder when it cannot be loaded."""
     # Reading from disk needs no hub, and a lookup on an offline machine costs a long timeout.
     from toolkit.project import offline_hubs
 
@@ -186,9 +187,15 @@ def _read_saved_dataset(path: Path) -> Iterator[RawArticle]:
     import datasets
 
     try:
-        loaded = datasets.load_from_disk(str(path))
+        return datasets.load_from_disk(str(path))
     except (OSError, ValueError) as exc:
         raise ToolkitError(f"{path}: cannot load the saved dataset ({exc})") from None
+
+
+def _read_saved_dataset(path: Path) -> Iterator[RawArticle]:
+    import datasets
+
+    loaded = load_saved_dataset(path)
     if isinstance(loaded, datasets.DatasetDict):
         splits = [(path / split, dataset) for split, dataset in loaded.items()]
     else:
