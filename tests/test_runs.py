@@ -349,3 +349,26 @@ def test_the_tracking_uri_comes_from_dot_env_when_the_environment_has_none(tmp_p
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///elsewhere.db")
     assert resolve_tracking_uri() == "sqlite:///elsewhere.db"  # the environment wins
     assert resolve_tracking_uri("http://explicit") == "http://explicit"
+
+
+def test_claim_runs_log_a_reliability_diagram_whose_ece_is_the_logged_metric(trained, tmp_path):
+    from mlflow import MlflowClient
+
+    result = trained["results"][1]
+    client = MlflowClient(trained["uri"])
+    names = {artifact.path for artifact in client.list_artifacts(result.run_id)}
+    assert {"reliability_validation.png", "reliability_test.png"} <= names
+    picture = Path(
+        client.download_artifacts(result.run_id, "reliability_test.png", str(tmp_path))
+    ).read_bytes()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n")
+    metrics = client.get_run(result.run_id).data.metrics
+    assert 0.0 <= metrics["test.ece"] <= 1.0 and "validation.ece" in metrics
+
+
+def test_the_reliability_figure_titles_its_ece():
+    from toolkit.tracking.log import reliability_figure
+
+    figure = reliability_figure(["a", "b"], [[0.9, 0.1], [0.2, 0.8]], ["a", "b"], "test", "claims · x")
+    title = figure.axes[0].get_title()
+    assert "claims · x" in title and "test split: ECE 0.150" in title  # |0.9-1| and |0.8-1|, weighted

@@ -32,6 +32,7 @@ class TrainResult:
 
 
 __all__ = [
+    "reliability_figure",
     "TrainResult",
     "train",
     "log_fit",
@@ -118,6 +119,38 @@ def misclassified_rows(
     return wrong
 
 
+def reliability_figure(truth: list, probabilities: Any, classes: list[str], split: str, run_name: str = ""):  # noqa: ANN201
+    """The reliability diagram of a claims model's top-label confidence: accuracy against confidence per bin, with
+    the diagonal of perfect calibration and the bin counts; its ECE in the title (the metric `<split>.ece`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from toolkit.models.metrics import expected_calibration_error
+
+    ece, bins = expected_calibration_error(truth, probabilities, classes)
+    filled = [b for b in bins if b["count"]]
+    figure, axes = plt.subplots(figsize=(5.5, 5))
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
+    axes.bar(
+        [(b["low"] + b["high"]) / 2 for b in filled], [b["accuracy"] for b in filled],
+        width=[b["high"] - b["low"] for b in filled], alpha=0.6, edgecolor="black", label="accuracy in the bin",
+    )  # fmt: skip
+    for b in filled:
+        axes.annotate(
+            str(b["count"]), ((b["low"] + b["high"]) / 2, b["accuracy"]), ha="center", va="bottom", size=8
+        )
+    axes.set_xlim(0, 1), axes.set_ylim(0, 1.05)
+    axes.set_xlabel("confidence of the predicted status"), axes.set_ylabel("share right")
+    axes.set_title(
+        f"{run_name}\n{split} split: ECE {ece:.3f}" if run_name else f"{split} split: ECE {ece:.3f}"
+    )
+    axes.legend(loc="upper left")
+    figure.tight_layout()
+    return figure
+
+
 def log_evaluation(
     task: TaskSpec,
     scores: dict[str, dict[str, float]],
@@ -149,6 +182,12 @@ def log_evaluation(
         mlflow.log_text(
             errors_html(wrong, f"{run_name or task.name}: {split} split"), f"misclassified_{split}.html"
         )
+        if not task.sequence and hasattr(model, "predict_proba") and len(rows):
+            figure = reliability_figure(
+                truth, model.predict_proba(rows["text"]), list(model.classes_), split, run_name
+            )
+            mlflow.log_figure(figure, f"reliability_{split}.png")
+            plt.close(figure)
 
 
 def train(
