@@ -146,6 +146,18 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def write_section(path: Path, section: str, begin: str, end: str) -> None:
+    """Replace one script's section of RESULTS.md (between its `begin` and `end` markers), or append it at the
+    end; every other section of the file is kept."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    block = f"{begin}\n{section}{end}\n"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) + 1 :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text, encoding="utf-8")
+
+
 def write_results(path: Path, body: str) -> None:
     """Put `body` between the bench markers of RESULTS.md, keeping every other section (Label Studio export)."""
     block = f"{BEGIN}\n{body.strip()}\n{END}"

@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import write_section  # noqa: E402  (bench/, the script's own folder)
+
 from toolkit.ingest.synthetic import synthetic_articles  # noqa: E402
 from toolkit.labelstudio.client import RetryPolicy, Settings, connect  # noqa: E402
 from toolkit.labelstudio.project import init_project  # noqa: E402
@@ -137,17 +139,6 @@ def report(rows: list[dict], command: str, batch_size: int, repeat: int, seconds
     return "\n".join(lines) + "\n"
 
 
-def write_results(path: Path, section: str) -> None:
-    """Replace our section between its markers, or append it; other sections of the file are kept."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    block = f"{BEGIN}\n{section}{END}\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -179,7 +170,7 @@ def main() -> int:
     section = report(rows, command.strip(), args.batch_size, args.repeat, time.perf_counter() - began)
     print(section)
     if not args.no_write:
-        write_results(args.results, section)
+        write_section(args.results, section, BEGIN, END)
         print(f"wrote the 'Label Studio export' section of {args.results}")
     return 0
 

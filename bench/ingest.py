@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, WORK, bench_env, load, log, machine, table, worker_main
+from common import ROOT, WORK, bench_env, load, log, machine, table, worker_main, write_section
 
 SCRIPT = Path(__file__).resolve()
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -278,17 +278,6 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(path: Path, section: str) -> None:
-    """Replace our section between its markers, or append it at the end; other sections are kept."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    block = f"{BEGIN}\n{section}{END}\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, nargs="+", default=list(MEGABYTES))
@@ -328,7 +317,7 @@ def main() -> int:
     print(section)
     print(json.dumps({key: value for key, value in results.items() if key != "machine"}, indent=1))
     if not args.no_write:
-        write_results(args.results, section)
+        write_section(args.results, section, BEGIN, END)
         print(f"wrote the 'Ingest: linear in its input' section of {args.results}")
     return 0
 

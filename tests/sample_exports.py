@@ -71,3 +71,21 @@ FR = [
     "{FORECAST [ORG Total] table sur une hausse de [PERCENT 5 %] d'ici [DATE 2027].} {OPINION Ce pari est audacieux.}",
     "{FACT [ORG Air Liquide] a levé [MONEY 1,5 milliard d'euros] à [LOC Paris] [DATE lundi].} {SPECULATIVE Le groupe envisage une cession.}",
 ]
+
+
+def train_sample_claims_model(root: Path) -> dict[str, str]:
+    """{"uri": tracking URI, "model": model URI}: a claims model trained on EN and FR above, in a throwaway sqlite
+    MLflow store under `root` (the dataset in root/data)."""
+    import json
+
+    from toolkit.dataset import build_dataset
+    from toolkit.tracking.log import train
+
+    export = root / "export.json"
+    rows = [(f"en-{i}", "en", t) for i, t in enumerate(EN)] + [(f"fr-{i}", "fr", t) for i, t in enumerate(FR)]
+    export.write_text(json.dumps(make_export(rows), ensure_ascii=False))
+    build_dataset([export], root / "data", validation_fraction=0.2, test_fraction=0.2)
+    experiment = root / "claims.toml"
+    experiment.write_text('[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n')
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    return {"uri": uri, "model": train(experiment, root / "data", seed=7, tracking_uri=uri).model_uri}

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from sample_exports import EN, FR, make_export
+from sample_exports import EN, FR, make_export, train_sample_claims_model
 from typer.testing import CliRunner
 
 from toolkit import batch
@@ -13,7 +13,6 @@ from toolkit.errors import ToolkitError
 from toolkit.ingest import ingest, read_articles, write_articles
 from toolkit.ingest.synthetic import synthetic_articles
 from toolkit.predict import format_predictions, predict_articles
-from toolkit.tracking.log import train
 
 runner = CliRunner()
 COUNT = 25  # articles: 7 chunks of 4 (the last holds 1)
@@ -22,18 +21,7 @@ COUNT = 25  # articles: 7 chunks of 4 (the last holds 1)
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """A claims model trained on the small sample in a throwaway MLflow store."""
-    root = tmp_path_factory.mktemp("model")
-    export = root / "export.json"
-    rows = [(f"en-{i}", "en", t) for i, t in enumerate(EN)] + [(f"fr-{i}", "fr", t) for i, t in enumerate(FR)]
-    export.write_text(json.dumps(make_export(rows), ensure_ascii=False))
-    build_dataset([export], root / "data", validation_fraction=0.2, test_fraction=0.2)
-    experiment = root / "claims.toml"
-    experiment.write_text('[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n')
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_TRACKING_URI", uri)
-        result = train(experiment, root / "data", seed=7)
-    return {"uri": uri, "model": result.model_uri}
+    return train_sample_claims_model(tmp_path_factory.mktemp("model"))
 
 
 @pytest.fixture(scope="module")

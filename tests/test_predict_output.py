@@ -6,15 +6,13 @@ import json
 
 import pytest
 from rich.console import Console
-from sample_exports import EN, FR, make_export
+from sample_exports import train_sample_claims_model
 from typer.testing import CliRunner
 
 from toolkit.cli import app, predict_cmd
-from toolkit.dataset import build_dataset
 from toolkit.ingest import read_articles
 from toolkit.models.rules import predict_rules
 from toolkit.predict import CSV_COLUMNS, article_views, format_predictions
-from toolkit.tracking.log import train
 
 TEXT = (
     "Globex may buy Initech for $2 billion, people familiar with the matter said.\n"
@@ -35,18 +33,7 @@ def articles(tmp_path_factory):
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """A claims model trained on the small sample in a throwaway MLflow store."""
-    root = tmp_path_factory.mktemp("model")
-    export = root / "export.json"
-    rows = [(f"en-{i}", "en", t) for i, t in enumerate(EN)] + [(f"fr-{i}", "fr", t) for i, t in enumerate(FR)]
-    export.write_text(json.dumps(make_export(rows), ensure_ascii=False))
-    build_dataset([export], root / "data", validation_fraction=0.2, test_fraction=0.2)
-    experiment = root / "claims.toml"
-    experiment.write_text('[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n')
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_TRACKING_URI", uri)
-        result = train(experiment, root / "data", seed=7)
-    return {"uri": uri, "model": result.model_uri}
+    return train_sample_claims_model(tmp_path_factory.mktemp("model"))
 
 
 def test_views_give_each_sentence_its_status_score_cue_and_entities(articles):

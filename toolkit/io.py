@@ -16,6 +16,7 @@ from toolkit.errors import ToolkitError, where
 __all__ = [
     "read_text",
     "read_jsonl",
+    "jsonl_record",
     "read_json",
     "parse_toml",
     "MAX_DEPTH",
@@ -24,6 +25,7 @@ __all__ = [
     "write_text_atomic",
     "write_jsonl_atomic",
     "write_json_atomic",
+    "read_env_file",
 ]
 
 
@@ -119,10 +121,15 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        record = _loads(line, path, number)
-        if not isinstance(record, dict):
-            raise ToolkitError(f"{where(path, number)}: expected a JSON object, got {type(record).__name__}")
-        yield number, record
+        yield number, jsonl_record(line, path, number)
+
+
+def jsonl_record(line: str, path: str | Path, number: int) -> dict[str, Any]:
+    """One JSONL line as a JSON object, checked; anything else is a ToolkitError naming the file and line."""
+    record = _loads(line, path, number)
+    if not isinstance(record, dict):
+        raise ToolkitError(f"{where(path, number)}: expected a JSON object, got {type(record).__name__}")
+    return record
 
 
 def read_json(path: str | Path) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -25,19 +24,11 @@ def run(*args: object):
 def claims_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A claims model trained on the small sample (tests/sample_exports.py) in a throwaway MLflow store."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from sample_exports import EN, FR, make_export
+    from sample_exports import train_sample_claims_model
 
-    from toolkit.dataset import build_dataset
-    from toolkit.tracking.log import train
-
-    export = tmp_path / "export.json"
-    rows = [(f"en-{i}", "en", t) for i, t in enumerate(EN)] + [(f"fr-{i}", "fr", t) for i, t in enumerate(FR)]
-    export.write_text(json.dumps(make_export(rows), ensure_ascii=False))
-    build_dataset([export], tmp_path / "data", validation_fraction=0.2, test_fraction=0.2)
-    experiment = tmp_path / "claims.toml"
-    experiment.write_text('[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\n')
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    return train(experiment, tmp_path / "data", seed=7).model_uri
+    trained = train_sample_claims_model(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", trained["uri"])  # the CLI's push loads the model from there
+    return trained["model"]
 
 
 def test_uncertainty_push_skips_labelled_articles(

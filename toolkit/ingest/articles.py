@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError, where
-from toolkit.io import _loads, read_jsonl, write_jsonl_atomic
+from toolkit.io import jsonl_record, read_jsonl, write_jsonl_atomic
 from toolkit.records import Article
 
 __all__ = ["read_articles", "write_articles", "iter_articles", "count_articles"]
@@ -50,12 +50,7 @@ def _jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 ) from None
             if not line.strip():
                 continue
-            record = _loads(line, path, number)
-            if not isinstance(record, dict):
-                raise ToolkitError(
-                    f"{where(path, number)}: expected a JSON object, got {type(record).__name__}"
-                )
-            yield where(path, number), record
+            yield where(path, number), jsonl_record(line, path, number)
 
 
 def _table_record(row: dict[str, Any]) -> dict[str, Any]:
