@@ -83,7 +83,3 @@ def test_review_command_lists_suspects_of_a_claims_dataset(small_export, tmp_pat
     assert "suspects among" in result.output and output.is_file()
     lines = [line for line in output.read_text().splitlines() if line]
     assert all('"given"' in line and '"article_id"' in line for line in lines)
-    entities = tmp_path / "entities.toml"
-    entities.write_text('[experiment]\ntask = "entities"\n[model]\nestimator = "EntityTagger"\n')
-    refused = CliRunner().invoke(app, ["review", str(entities), "--data", str(data)])
-    assert refused.exit_code == 1 and "review works on claim statuses" in refused.output

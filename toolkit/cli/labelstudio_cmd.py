@@ -229,6 +229,11 @@ def pull_command(
     counts = result.report.summary()
     if result.adjudicated:
         counts += f", {result.adjudicated} adjudicated in the review project (preferred over the annotators')"
+    if result.reviewed:
+        counts += (
+            f", {counted(result.reviewed, 'suspect decision')} from the review project written into their "
+            "articles (preferred over the annotators')"
+        )
     if result.written:
         typer.echo(f"pulled {result.project!r} into {result.path}: {counts}")
     elif not result.report.tasks:

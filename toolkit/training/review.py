@@ -30,6 +30,8 @@ __all__ = [
     "out_of_fold_probabilities",
     "confident_thresholds",
     "find_label_issues",
+    "grouped_folds",
+    "review",
     "review_claims",
 ]
 
@@ -47,20 +49,28 @@ class Suspect:
         return self.suggested_probability - self.given_probability
 
 
+def grouped_folds(
+    count: int, groups: Sequence[str], folds: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(training rows, held-out rows) of each fold, no article on both sides."""
+    from sklearn.model_selection import GroupKFold
+
+    if len(set(groups)) < folds:
+        raise ToolkitError(f"{len(set(groups))} articles are too few for {folds} folds grouped by article")
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(count), groups=groups))
+
+
 def out_of_fold_probabilities(
     estimator: Any, X: Any, y: Sequence[str], groups: Sequence[str], *, folds: int = 5, seed: int = 13
 ) -> tuple[np.ndarray, list[str]]:
     """(probabilities (n, classes), classes): each row predicted by a model fitted on the other articles' folds."""
     from sklearn.base import clone
-    from sklearn.model_selection import GroupKFold
 
     labels = np.asarray(y)
     classes = sorted(set(labels.tolist()))
-    if len(set(groups)) < folds:
-        raise ToolkitError(f"{len(set(groups))} articles are too few for {folds} folds grouped by article")
     probabilities = np.zeros((len(labels), len(classes)))
-    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, held_out in splitter.split(np.zeros(len(labels)), labels, groups):
+    for train, held_out in grouped_folds(len(labels), groups, folds, seed):
         model = clone(estimator).fit(
             X[train] if hasattr(X, "shape") else [X[i] for i in train], labels[train]
         )
@@ -106,34 +116,53 @@ def find_label_issues(y: Sequence[str], probabilities: np.ndarray, classes: Sequ
 class Finding:
     """A suspect with what a reviewer needs to judge it."""
 
-    suspect: Suspect
+    suspect: Any  # Suspect (claims) or review_spans.SpanSuspect (entities)
     article_id: str
     sentence_id: str
     split: str
-    text: str
+    text: str  # the sentence
+    start: int  # where the sentence starts in its article's text
+    given: str  # the label the data holds, in words ("REPORTED", "ORG 'Acme'", "no entity on 'Acme'")
+    suggested: str  # the model's reading, in words
+    # Entities: the sentence's spans (characters of `text`) with the model's reading in place of the given one.
+    spans: tuple[tuple[int, int, str], ...] = ()
+
+    @property
+    def task(self) -> str:
+        return "claims" if isinstance(self.suspect, Suspect) else "entities"
 
 
-def review_claims(
+def review(
     data_dir: Any, experiment_path: Any, *, splits: Sequence[str] = ("train", "validation"), folds: int = 5,
     seed: int = 13,
 ) -> tuple[list[Finding], int]:  # fmt: skip
-    """(suspects of a claims dataset, most certain first; sentences reviewed), the experiment's model giving the
-    out-of-fold probabilities. The test split is left out by default: it measures, it is not tuned on."""
+    """(suspects of the experiment's dataset, claims or entities, most certain first; sentences reviewed), the
+    experiment's model giving the out-of-fold probabilities. The test split is left out by default: it
+    measures, it is not tuned on."""
     from pathlib import Path
 
     from toolkit.dataset import load_dataset
-    from toolkit.tasks import TASKS
-    from toolkit.training.experiments import build_estimator, load_experiment
+    from toolkit.training.experiments import load_experiment
 
     experiment = load_experiment(experiment_path)
-    if experiment.task != "claims":
-        raise ToolkitError(
-            f"{experiment.path}: review works on claim statuses; this experiment is {experiment.task}"
-        )
-    dataset, _ = load_dataset(Path(data_dir), "claims")
+    dataset, _ = load_dataset(Path(data_dir), experiment.task)
+    if experiment.task == "entities":
+        from toolkit.training.review_spans import review_entities
+
+        return review_entities(dataset, experiment, splits, folds, seed)
+    return review_claims(dataset, experiment, splits, folds, seed)
+
+
+def review_claims(
+    dataset: Any, experiment: Any, splits: Sequence[str], folds: int, seed: int
+) -> tuple[list[Finding], int]:
+    """(Findings of a claims dataset, most certain first; sentences reviewed): see `review`."""
+    from toolkit.tasks import TASKS
+    from toolkit.training.experiments import build_estimator
+
     rows = [(split, row) for split in splits if split in dataset for row in dataset[split]]
     if not rows:
-        raise ToolkitError(f"{data_dir}: no rows in {', '.join(splits)}")
+        raise ToolkitError(f"no rows in {', '.join(splits)}")
     texts, labels = [], []
     for split in splits:
         if split in dataset:
@@ -143,14 +172,19 @@ def review_claims(
     probabilities, classes = out_of_fold_probabilities(
         build_estimator(experiment, seed), np.array(texts, dtype=str), labels, groups, folds=folds, seed=seed
     )
-    findings = [
-        Finding(
-            suspect,
-            rows[suspect.index][1]["article_id"],
-            rows[suspect.index][1]["id"],
-            rows[suspect.index][0],
-            rows[suspect.index][1]["text"],
-        )  # fmt: skip
-        for suspect in find_label_issues(labels, probabilities, classes)
-    ]
+    findings = []
+    for suspect in find_label_issues(labels, probabilities, classes):
+        split, row = rows[suspect.index]
+        findings.append(
+            Finding(
+                suspect,
+                row["article_id"],
+                row["id"],
+                split,
+                row["text"],
+                row["start"],
+                suspect.given,
+                suspect.suggested,
+            )  # fmt: skip
+        )
     return findings, len(rows)
