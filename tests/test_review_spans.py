@@ -92,24 +92,3 @@ def test_an_injected_entity_error_is_found_by_a_tagger_that_never_saw_its_articl
     suspects = find_span_issues(y, marginals, predicted, tags)
     top = {(s.index, s.kind, s.suggested) for s in suspects[:2]}
     assert top == {(7, "missing", TokenSpan(2, 3, "ORG")), (31, "type", TokenSpan(5, 6, "LOC"))}
-
-
-def test_review_command_lists_entity_suspects(small_export, tmp_path):
-    from typer.testing import CliRunner
-
-    from toolkit.cli import app
-    from toolkit.dataset import build_dataset
-
-    data = tmp_path / "data"
-    build_dataset([small_export], data, validation_fraction=0.2, test_fraction=0.2)
-    experiment = tmp_path / "entities.toml"
-    experiment.write_text(
-        '[experiment]\ntask = "entities"\n[model]\nestimator = "EntityTagger"\nmax_iter = 3\n'
-    )
-    output = tmp_path / "suspects.jsonl"
-    args = ["review", str(experiment), "--data", str(data), "--folds", "3", "-o", str(output)]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    assert "suspects among" in result.output and output.is_file()
-    lines = [line for line in output.read_text().splitlines() if line]
-    assert lines and all('"kind"' in line and '"spans"' in line for line in lines)

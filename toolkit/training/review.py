@@ -33,6 +33,7 @@ __all__ = [
     "grouped_folds",
     "review",
     "review_claims",
+    "review_rows",
 ]
 
 
@@ -131,6 +132,32 @@ class Finding:
     def task(self) -> str:
         return "claims" if isinstance(self.suspect, Suspect) else "entities"
 
+    @classmethod
+    def of(
+        cls, suspect: Any, split: str, row: dict, given: str, suggested: str, spans: tuple = ()
+    ) -> Finding:
+        """The finding of `suspect`, on dataset row `row` of `split`."""
+        return cls(
+            suspect, row["article_id"], row["id"], split, row["text"], row["start"], given, suggested, spans
+        )
+
+
+def review_rows(
+    dataset: Any, task: str, splits: Sequence[str]
+) -> tuple[list[tuple[str, dict]], list, list, list]:
+    """((split, row) pairs, X, y, article ids) of `splits` of a dataset, in the shape the task's estimator takes."""
+    from toolkit.tasks import TASKS
+
+    rows = [(split, row) for split in splits if split in dataset for row in dataset[split]]
+    if not rows:
+        raise ToolkitError(f"no rows in {', '.join(splits)}")
+    X, y = [], []
+    for split in splits:
+        if split in dataset:
+            part_X, part_y = TASKS[task].xy(dataset[split])
+            X.extend(part_X), y.extend(part_y)
+    return rows, X, y, [row["article_id"] for _, row in rows]
+
 
 def review(
     data_dir: Any, experiment_path: Any, *, splits: Sequence[str] = ("train", "validation"), folds: int = 5,
@@ -157,34 +184,14 @@ def review_claims(
     dataset: Any, experiment: Any, splits: Sequence[str], folds: int, seed: int
 ) -> tuple[list[Finding], int]:
     """(Findings of a claims dataset, most certain first; sentences reviewed): see `review`."""
-    from toolkit.tasks import TASKS
     from toolkit.training.experiments import build_estimator
 
-    rows = [(split, row) for split in splits if split in dataset for row in dataset[split]]
-    if not rows:
-        raise ToolkitError(f"no rows in {', '.join(splits)}")
-    texts, labels = [], []
-    for split in splits:
-        if split in dataset:
-            X, y = TASKS["claims"].xy(dataset[split])
-            texts.extend(X), labels.extend(y)
-    groups = [row["article_id"] for _, row in rows]
+    rows, texts, labels, groups = review_rows(dataset, "claims", splits)
     probabilities, classes = out_of_fold_probabilities(
         build_estimator(experiment, seed), np.array(texts, dtype=str), labels, groups, folds=folds, seed=seed
     )
-    findings = []
-    for suspect in find_label_issues(labels, probabilities, classes):
-        split, row = rows[suspect.index]
-        findings.append(
-            Finding(
-                suspect,
-                row["article_id"],
-                row["id"],
-                split,
-                row["text"],
-                row["start"],
-                suspect.given,
-                suspect.suggested,
-            )  # fmt: skip
-        )
+    findings = [
+        Finding.of(suspect, *rows[suspect.index], suspect.given, suspect.suggested)
+        for suspect in find_label_issues(labels, probabilities, classes)
+    ]
     return findings, len(rows)

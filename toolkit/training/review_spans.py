@@ -23,8 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import ToolkitError
-
 __all__ = [
     "TokenSpan",
     "SpanSuspect",
@@ -154,43 +152,23 @@ def review_entities(
     dataset: Any, experiment: Any, splits: Sequence[str], folds: int, seed: int
 ) -> tuple[list[Any], int]:
     """(Findings of an entities dataset, most certain first; sentences reviewed): see review.review."""
-    from toolkit.tasks import TASKS
     from toolkit.training.experiments import build_estimator
-    from toolkit.training.review import Finding
+    from toolkit.training.review import Finding, review_rows
 
-    rows = [(split, row) for split in splits if split in dataset for row in dataset[split]]
-    if not rows:
-        raise ToolkitError(f"no rows in {', '.join(splits)}")
-    X, y = [], []
-    for split in splits:
-        if split in dataset:
-            tokens, tags = TASKS["entities"].xy(dataset[split])
-            X.extend(tokens), y.extend(tags)
-    groups = [row["article_id"] for _, row in rows]
+    rows, X, y, groups = review_rows(dataset, "entities", splits)
     marginals, predicted, tags = out_of_fold_marginals(
         build_estimator(experiment, seed), X, y, groups, folds=folds, seed=seed
     )
     findings = []
     for suspect in find_span_issues(y, marginals, predicted, tags):
         split, row = rows[suspect.index]
-        given = _spans(y[suspect.index])
-        corrected = [span for span in given if span != suspect.given]
+        corrected = [span for span in _spans(y[suspect.index]) if span != suspect.given]
         if suspect.suggested is not None:
             corrected.append(suspect.suggested)
         where = suspect.given or suspect.suggested
-        findings.append(
-            Finding(
-                suspect,
-                row["article_id"],
-                row["id"],
-                split,
-                row["text"],
-                row["start"],
-                _describe(row, suspect.given, where),
-                _describe(row, suspect.suggested, where),
-                tuple(_chars(row, span) for span in sorted(corrected, key=lambda s: s.start)),
-            )  # fmt: skip
-        )
+        given, suggested = _describe(row, suspect.given, where), _describe(row, suspect.suggested, where)
+        spans = tuple(_chars(row, span) for span in sorted(corrected, key=lambda s: s.start))
+        findings.append(Finding.of(suspect, split, row, given, suggested, spans))
     return findings, len(rows)
 
 
