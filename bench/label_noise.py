@@ -5,7 +5,7 @@ flipped, either at random to another status or toward the status the model confu
 case: the noise looks like a plausible mistake). Out-of-fold probabilities (5 folds grouped by article, the
 claims-logreg experiment) then go through confident learning, and the suspects are compared with the flipped rows:
 precision and recall of all suspects, and of the top k, k = the number of flipped rows, under each ranking of
-`find_label_issues` (self-confidence, the tool's, and margin, its first one), on the same probabilities; and the
+`find_label_issues` (margin, the tool's default, and self-confidence, cleanlab's), on the same probabilities; and the
 highest recall any top k' reaches at precision ≥ 0.5 (the issue's goal: ≥ 0.6). Seeds 1-3 each.
 The corpus's own label errors count against precision: the figures are a lower bound.
 
@@ -103,16 +103,16 @@ def markdown(results: dict) -> str:
         f"{results['rows']} sentences; with no noise injected, {results['clean_suspects']} suspects (the corpus's own"
         " doubtful labels).",
         "",
-        "| noise | seed | flipped | suspects | precision | recall | P@k = R@k, self-confidence | P@k = R@k, margin "
-        "| best recall at P ≥ 0.5, self-confidence | same, margin |",
+        "| noise | seed | flipped | suspects | precision | recall | P@k = R@k, margin | P@k = R@k, self-confidence "
+        "| best recall at P ≥ 0.5, margin | same, self-confidence |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in results["runs"]:
-        own, old = run["self_confidence"], run["margin"]  # the same suspects, ranked two ways
+        own, other = run["margin"], run["self_confidence"]  # the same suspects, ranked two ways
         lines.append(
             f"| {run['noise']} | {run['seed']} | {run['flipped']} | {own['suspects']} | {own['precision']:.3f} | "
-            f"{own['recall']:.3f} | {own['precision_at_k']:.3f} | {old['precision_at_k']:.3f} | "
-            f"{own['recall_at_precision_half']:.3f} | {old['recall_at_precision_half']:.3f} |"
+            f"{own['recall']:.3f} | {own['precision_at_k']:.3f} | {other['precision_at_k']:.3f} | "
+            f"{own['recall_at_precision_half']:.3f} | {other['recall_at_precision_half']:.3f} |"
         )
     return "\n".join(lines)
 

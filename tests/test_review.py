@@ -41,14 +41,17 @@ def test_a_row_whose_confident_label_differs_is_a_suspect_and_the_surest_comes_f
     # Thresholds move with the data: once row 4 looks like FACT, OPINION's threshold drops to 0.425 and row 5
     # (OPINION 0.5) becomes a suspect too. Ranked by margin, largest first: 0.85, 0.75, 0.05.
     proba[4] = [0.9, 0.05, 0.05]
-    assert [s.index for s in find_label_issues(y, proba, CLASSES, "margin")] == [4, 2, 5]
+    assert [s.index for s in find_label_issues(y, proba, CLASSES)] == [4, 2, 5]
 
 
 def test_self_confidence_ranks_the_least_plausible_given_label_first_margin_the_widest_gap():
     y = ["OPINION", "FACT", "FACT", "FACT"]
     proba = np.array([[0.1, 0.9, 0.0], [0.05, 0.95, 0.0], [0.02, 0.90, 0.08], [0.9, 0.05, 0.05]])
-    assert [s.index for s in find_label_issues(y, proba, CLASSES)] == [2, 1]  # FACT at 0.02, then at 0.05
-    assert [s.index for s in find_label_issues(y, proba, CLASSES, "margin")] == [1, 2]  # gaps 0.90, 0.88
+    assert [s.index for s in find_label_issues(y, proba, CLASSES, "self_confidence")] == [2, 1]  # 0.02, 0.05
+    assert [s.index for s in find_label_issues(y, proba, CLASSES)] == [
+        1,
+        2,
+    ]  # margin, the default: 0.90, 0.88
     with pytest.raises(ToolkitError, match="unknown ranking 'loss'"):
         find_label_issues(y, proba, CLASSES, "loss")
 

@@ -12,8 +12,7 @@ is then read span by span:
    *missing* suspect, a given span no predicted span touches is an *extra* one, the same tokens with another type
    a *type* suspect, overlapping tokens with other boundaries a *boundary* suspect; each is kept only when the
    model's reading of those tokens (the mean marginal of its tags there) reaches that reading's threshold;
-4. suspects are ranked by the margin between the model's reading and the given one (claims default to
-   self-confidence, measured better there by bench/label_noise.py; no such measure exists for spans yet).
+4. suspects are ranked, as claims are by default, by the margin between the model's reading and the given one.
 """
 
 from __future__ import annotations
