@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,21 @@ def test_source_mistakes_name_the_file_and_the_key(tmp_path, block, message):
     text = CLAIMS + ("\n[data]\n" + block if not block.startswith("[[") else "\n" + block)
     with pytest.raises(ToolkitError, match=message):
         load_experiment(write(tmp_path, text))
+
+
+def test_train_says_what_was_mixed_in_and_the_run_page_too(corpus, tmp_path, tracking_uri):
+    import mlflow
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+
+    source = conll_corpus(tmp_path)
+    text = ENTITIES + source_block(source, 'labels = {MISC = ""}\n')
+    text += f'\n[[data.sources]]\nname = "gone"\npath = "{tmp_path / "gone"}"\n'
+    result = CliRunner().invoke(app, ["train", str(write(tmp_path, text)), "--data", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"mixed in: conll \(18 rows, weight 0\.5, its validation [01]\.\d{3}\)", result.output)
+    assert "skipped (absent): gone" in result.output
+    run_id = re.search(r"\(([0-9a-f]{32})\) in toolkit-entities", result.output).group(1)
+    note = mlflow.get_run(run_id).data.tags["mlflow.note.content"]
+    assert "**Mixed in:** conll (" in note and "absent, skipped: gone" in note

@@ -85,6 +85,19 @@ class FitResult:
             params["search.n_candidates"] = len(self.search.candidates)
         return params
 
+    def source_summaries(self) -> list[dict[str, Any]]:
+        """Per mixed-in source: its name, train rows, weight and its own validation headline score (or None)."""
+        headline = self.task.headline
+        return [
+            {
+                "name": loaded.source.name,
+                "rows": len(loaded.y),
+                "weight": loaded.source.weight,
+                "validation": self.scores.get(f"validation.{loaded.source.name}", {}).get(headline),
+            }
+            for loaded in self.sources
+        ]
+
     @property
     def run_name(self) -> str:
         """`claims · ClaimClassifier(linear_svm) · data 1aea226e · 3f2a1c9`: task, model and variant, search,
