@@ -5,10 +5,10 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_models import _NUMERIC_X, FAST, X_TOK, X_TOK_TEST, Y_TOK
 from typer.testing import CliRunner
 
 from toolkit.cli import app
@@ -17,8 +17,6 @@ from toolkit.models.clusters import HEADER, build_clusters, read_clusters
 from toolkit.models.features import rule_regions
 from toolkit.models.gazetteer import fold_regions, gather, match
 from toolkit.models.tagger import EntityTagger
-
-from test_models import _NUMERIC_X, FAST, X_TOK, X_TOK_TEST, Y_TOK
 
 # ---- rules as features ---------------------------------------------------------------------------------------
 
@@ -100,9 +98,13 @@ def test_reading_a_bad_cluster_file_is_one_line(tmp_path: Path, content: str, me
 
 def test_cluster_build_refuses_too_little_text_in_one_line(tmp_path: Path):
     (tmp_path / "small.txt").write_text("a b c a b c a b c", encoding="utf-8")
-    result = CliRunner().invoke(app, ["clusters", "build", str(tmp_path / "small.txt"), "-o", str(tmp_path / "c")])
+    result = CliRunner().invoke(
+        app, ["clusters", "build", str(tmp_path / "small.txt"), "-o", str(tmp_path / "c")]
+    )
     assert result.exit_code == 1
-    assert result.output.startswith("error: 3 words occur at least 3 times") and result.output.count("\n") == 1
+    assert (
+        result.output.startswith("error: 3 words occur at least 3 times") and result.output.count("\n") == 1
+    )
     empty = tmp_path / "empty"
     empty.mkdir()
     result = CliRunner().invoke(app, ["clusters", "build", str(empty), "-o", str(tmp_path / "c")])
@@ -163,7 +165,9 @@ def test_gazetteer_param_keeps_all_training_entities_for_prediction():
     tagger = EntityTagger(**FAST, gazetteer=True).fit(X_TOK, Y_TOK)
     assert tagger.gazetteer_["Anna\x1fBerg"] == "PER"
     assert EntityTagger(**FAST).fit(X_TOK, Y_TOK).gazetteer_ == {}
-    assert tagger.predict_scores(X_TOK_TEST) != EntityTagger(**FAST).fit(X_TOK, Y_TOK).predict_scores(X_TOK_TEST)
+    assert tagger.predict_scores(X_TOK_TEST) != EntityTagger(**FAST).fit(X_TOK, Y_TOK).predict_scores(
+        X_TOK_TEST
+    )
 
 
 # ---- word dropout --------------------------------------------------------------------------------------------

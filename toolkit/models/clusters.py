@@ -86,7 +86,9 @@ def raw_sentences(path: Path, columns: bool = False) -> Iterator[list[str]]:
                 elif isinstance(record, dict) and isinstance(record.get("text"), str):
                     yield from _lines(record["text"])
                 else:
-                    raise ToolkitError(f"{path}:{number}: a JSON line needs a `text` string or a `tokens` list")
+                    raise ToolkitError(
+                        f"{path}:{number}: a JSON line needs a `text` string or a `tokens` list"
+                    )
         elif name.endswith(".csv"):
             reader = csv.DictReader(stream)
             column = next((c for c in TEXT_COLUMNS if c in (reader.fieldnames or ())), None)
@@ -110,7 +112,9 @@ def _files(inputs: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in inputs:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".txt", ".jsonl", ".csv"))
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in (".txt", ".jsonl", ".csv")
+            )
             if not found:
                 raise ToolkitError(f"{path}: no .txt, .jsonl or .csv file in this folder")
             files.extend(found)
@@ -157,14 +161,17 @@ def build_clusters(
         context = np.array([contexts.get(token, -1) for token in sentence], dtype=np.int64)
         for offset in range(1, WINDOW + 1):
             # Left and right neighbours are different contexts: order tells a name from a verb.
-            for target, other, side in ((ids[offset:], context[:-offset], 0), (ids[:-offset], context[offset:], 1)):
+            for target, other, side in (
+                (ids[offset:], context[:-offset], 0),
+                (ids[:-offset], context[offset:], 1),
+            ):
                 keep = (target >= 0) & (other >= 0)
                 rows.append(target[keep])
                 cols.append(other[keep] * 2 + side)
     row, col = np.concatenate(rows), np.concatenate(cols)
-    cooc = sparse.csr_matrix(
-        (np.ones(len(row)), (row, col)), shape=(len(words), 2 * len(contexts))
-    ).astype(np.float64)
+    cooc = sparse.csr_matrix((np.ones(len(row)), (row, col)), shape=(len(words), 2 * len(contexts))).astype(
+        np.float64
+    )
     cooc.sum_duplicates()
     total = cooc.sum()
     word_p = np.asarray(cooc.sum(axis=1)).ravel() / total

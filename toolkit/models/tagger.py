@@ -298,9 +298,7 @@ class EntityTagger(BaseEstimator):
                 sshape_before, sshape_after = neighbour("sshape", -1), neighbour("sshape", 1)
                 columns.append(mix(mix(lower_before, lower), feature_code("w-1 w0")))
                 columns.append(mix(mix(lower, lower_after), feature_code("w0 w+1")))
-                columns.append(
-                    mix(mix(mix(sshape_before, sshape), sshape_after), feature_code("s-1 s0 s+1"))
-                )
+                columns.append(mix(mix(mix(sshape_before, sshape), sshape_after), feature_code("s-1 s0 s+1")))
                 columns.append(mix(mix(lower_before, sshape), feature_code("w-1 s0")))
                 columns.append(mix(mix(sshape, lower_after), feature_code("s0 w+1")))
         extra = []
