@@ -49,7 +49,13 @@ CONFIGS = {
     "+clusters": {"clusters": CLUSTERS},
     "+gazetteer": {"gazetteer": True},
     "+word dropout 0.3": {"word_dropout": 0.3},
-    "rules + clusters + dropout": {"rule_features": True, "clusters": CLUSTERS, "word_dropout": 0.3},
+    "+word dropout 0.3, affixes too": {"word_dropout": 0.3, "dropout_affixes": True},
+    "rules + clusters + dropout (affixes)": {
+        "rule_features": True,
+        "clusters": CLUSTERS,
+        "word_dropout": 0.3,
+        "dropout_affixes": True,
+    },
 }
 PLO = ("PER", "LOC", "ORG")
 SHIPPED_DATA = ROOT / "data" / "corpus"

@@ -183,6 +183,8 @@ def test_word_dropout_changes_the_model_and_marks_unseen_words():
 
     unseen = dropped._unseen(table[batch.type_ids, SLOT["lower"]])
     assert unseen.tolist() == [False, True, False, True]
+    affixes = EntityTagger(**FAST, word_dropout=0.3, dropout_affixes=True).fit(X_TOK, Y_TOK)
+    assert affixes.predict_scores(X_TOK_TEST) != dropped.predict_scores(X_TOK_TEST)
     with pytest.raises(ValueError, match="word_dropout"):
         EntityTagger(word_dropout=1.0).fit(X_TOK, Y_TOK)
 

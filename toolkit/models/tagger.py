@@ -55,6 +55,7 @@ _FEATURE_SETS = ("basic", "rich")
 _DECODE_CHUNK = 512
 # Slots that name the word itself (and what the training vocabulary says of it): what word dropout hides.
 _IDENTITY = ("w", "lower", "lcknown", "capknown")
+_AFFIXES = ("suf1", "suf2", "suf3", "suf4", "pre1", "pre2", "pre3", "pre4")
 # Training sentences are cut into this many blocks; each block's gazetteer features come from the others.
 _GAZETTEER_FOLDS = 5
 
@@ -107,6 +108,9 @@ class EntityTagger(BaseEstimator):
         by an "unknown word" value; at prediction every word unseen in training gets that value. Why: without
         it, the model has never seen an unknown lowercase word (every training word is known), so in text of
         another language or domain the unknown-word features push whole sentences into one entity.
+    dropout_affixes : bool
+        With `word_dropout`, hide the prefixes and suffixes of those tokens too: the model then learns what an
+        unknown word looks like from its shape, clusters and context alone, as it must in another language.
     """
 
     # Checked before fitting (toolkit.training.experiments.build_estimator), in scikit-learn's own terms.
@@ -122,9 +126,10 @@ class EntityTagger(BaseEstimator):
         "batch_size": [Finite(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "rule_features": ["boolean"],
-        "clusters": [str, None],
+        "clusters": [str, PurePath, None],
         "gazetteer": ["boolean"],
         "word_dropout": [Finite(Real, 0, 1, closed="left")],
+        "dropout_affixes": ["boolean"],
     }
 
     def __init__(
@@ -141,6 +146,7 @@ class EntityTagger(BaseEstimator):
         clusters: str | None = None,
         gazetteer: bool = False,
         word_dropout: float = 0.0,
+        dropout_affixes: bool = False,
     ):
         self.feature_set = feature_set
         self.window = window
@@ -154,6 +160,7 @@ class EntityTagger(BaseEstimator):
         self.clusters = clusters
         self.gazetteer = gazetteer
         self.word_dropout = word_dropout
+        self.dropout_affixes = dropout_affixes
 
     # ---- estimator API -----------------------------------------------------------------------------------
 
@@ -267,10 +274,11 @@ class EntityTagger(BaseEstimator):
         last = max(len(ids) - 1, 0)
         if self.word_dropout > 0 and hidden is None:
             hidden = self._unseen(table[ids, SLOT["lower"]])
+        hide = _IDENTITY + (_AFFIXES if self.dropout_affixes else ())
 
         def at(slot: str) -> np.ndarray:
             values = table[ids, SLOT[slot]]
-            if hidden is not None and slot in _IDENTITY:
+            if hidden is not None and slot in hide:
                 values = np.where(hidden, hash_strings([f"{slot}=<unknown>"])[0], values)
             return values
 
