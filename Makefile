@@ -115,6 +115,17 @@ stack-deps:
 	-$(MAKE) --no-print-directory postgres stack-driver
 # ---- end Team stack ----------------------------------------------------------------------------------------
 
+# ---- Word clusters -----------------------------------------------------------------------------------------
+# The shipped cluster file (experiments/entities-rich.toml reads it) is in git, so `make train` needs nothing else;
+# this rebuilds it from the CC BY corpora in ../shared/data (about a minute; the same bytes for the same text).
+CLUSTER_DATA ?= ../shared/data
+.PHONY: clusters
+clusters: setup ## Rebuild annotations/clusters/wikinews-newssd.tsv.gz (word clusters of the CC BY corpora's raw text)
+	$(BIN)/toolkit clusters build $(CLUSTER_DATA)/winer-fr/2016 $(CLUSTER_DATA)/winer-fr/2017 \
+		$(CLUSTER_DATA)/meantime-en/text $(CLUSTER_DATA)/newssd-subjectivity/train.csv \
+		$(CLUSTER_DATA)/newssd-subjectivity/val.csv -o annotations/clusters/wikinews-newssd.tsv.gz
+# ---- end Word clusters -------------------------------------------------------------------------------------
+
 # ---- Benchmarks --------------------------------------------------------------------------------------------
 # Our models side by side with sklearn-crfsuite and spaCy fr_core_news_sm on the public corpora in ../shared/data
 # (absent ones are skipped). Not part of `make test`: about 15 minutes on 2 cores. The peers live in their own

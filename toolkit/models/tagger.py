@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Integral, Real
+from pathlib import Path, PurePath
 
 import numpy as np
 from scipy import sparse
@@ -33,13 +34,17 @@ from toolkit.models.features import (
     SLOTS,
     Batch,
     as_sentences,
+    cluster_table,
     contains,
     feature_code,
     hash_strings,
     mix,
+    region_codes,
+    rule_regions,
     type_strings,
     vocabularies,
 )
+from toolkit.models.gazetteer import fold_regions, gather, match
 from toolkit.models.params import Finite
 from toolkit.text.bio import repair_bio
 
@@ -48,6 +53,11 @@ __all__ = ["EntityTagger"]
 _FEATURE_SETS = ("basic", "rich")
 # Sentences decoded together at prediction time (all of one length): bounds the (B, L, K, T) gather.
 _DECODE_CHUNK = 512
+# Slots that name the word itself (and what the training vocabulary says of it): what word dropout hides.
+_IDENTITY = ("w", "lower", "lcknown", "capknown")
+_AFFIXES = ("suf1", "suf2", "suf3", "suf4", "pre1", "pre2", "pre3", "pre4")
+# Training sentences are cut into this many blocks; each block's gazetteer features come from the others.
+_GAZETTEER_FOLDS = 5
 
 
 class EntityTagger(BaseEstimator):
@@ -81,7 +91,26 @@ class EntityTagger(BaseEstimator):
     batch_size : int
         Sentences (of equal length) per gradient step.
     random_state : int, RandomState or None
-        Seeds the composition of the mini-batches and their order in each pass.
+        Seeds the composition of the mini-batches and their order in each pass, and the word dropout.
+    rule_features : bool
+        Add where the MONEY, PERCENT and DATE rules of toolkit.models.rules match (B/I and type of the token
+        and of its two neighbours) as features: the CRF learns how far to trust them.
+    clusters : str or None
+        A word-cluster file (`toolkit clusters build`): the cluster ids of the lowercased word and its two
+        neighbours at every level of the file become features. Read in `fit` and kept in the model
+        (`cluster_words_`, `cluster_ids_`), so a saved model does not need the file.
+    gazetteer : bool
+        Add where a longest match of an entity string seen in training lies (B/I and type, the token and its
+        neighbours). Training features come from a gazetteer of the other folds (see toolkit.models.gazetteer);
+        the gazetteer of all training data (`gazetteer_`) serves prediction.
+    word_dropout : float
+        Share of training tokens whose identity (word, lowercase form, the two vocabulary flags) is replaced
+        by an "unknown word" value; at prediction every word unseen in training gets that value. Why: without
+        it, the model has never seen an unknown lowercase word (every training word is known), so in text of
+        another language or domain the unknown-word features push whole sentences into one entity.
+    dropout_affixes : bool
+        With `word_dropout`, hide the prefixes and suffixes of those tokens too: the model then learns what an
+        unknown word looks like from its shape, clusters and context alone, as it must in another language.
     """
 
     # Checked before fitting (toolkit.training.experiments.build_estimator), in scikit-learn's own terms.
@@ -96,6 +125,11 @@ class EntityTagger(BaseEstimator):
         "max_iter": [Finite(Integral, 1, None, closed="left")],
         "batch_size": [Finite(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "rule_features": ["boolean"],
+        "clusters": [str, PurePath, None],
+        "gazetteer": ["boolean"],
+        "word_dropout": [Finite(Real, 0, 1, closed="left")],
+        "dropout_affixes": ["boolean"],
     }
 
     def __init__(
@@ -108,6 +142,11 @@ class EntityTagger(BaseEstimator):
         max_iter: int = 10,
         batch_size: int = 8,
         random_state: int | np.random.RandomState | None = None,
+        rule_features: bool = False,
+        clusters: str | None = None,
+        gazetteer: bool = False,
+        word_dropout: float = 0.0,
+        dropout_affixes: bool = False,
     ):
         self.feature_set = feature_set
         self.window = window
@@ -117,6 +156,11 @@ class EntityTagger(BaseEstimator):
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.random_state = random_state
+        self.rule_features = rule_features
+        self.clusters = clusters
+        self.gazetteer = gazetteer
+        self.word_dropout = word_dropout
+        self.dropout_affixes = dropout_affixes
 
     # ---- estimator API -----------------------------------------------------------------------------------
 
@@ -167,12 +211,19 @@ class EntityTagger(BaseEstimator):
         self.classes_ = np.array(["O", *[f"{p}-{t}" for t in types for p in ("B", "I")]], dtype=object)
         self.allowed_start_, self.allowed_transitions_ = allowed_transitions(list(self.classes_))
         self.lowercase_vocab_, self.titlecase_vocab_ = vocabularies(sentences)
+        self.cluster_words_, self.cluster_ids_ = self._read_clusters()
+        self.gazetteer_ = gather(sentences, tag_lists) if self.gazetteer else {}
 
         class_index = {tag: i for i, tag in enumerate(self.classes_)}
         batch = Batch(sentences)
         gold = np.array([class_index[tag] for tags in tag_lists for tag in tags], dtype=np.int64)
+        hidden = None
+        if self.word_dropout > 0:
+            seed = check_random_state(self.random_state).randint(2**31 - 1)
+            hidden = np.random.RandomState(seed).random_sample(len(gold)) < self.word_dropout
+        regions = fold_regions(sentences, tag_lists, _GAZETTEER_FOLDS) if self.gazetteer else None
         allowed = self._allowed_gold(gold, batch, unannotated_types)
-        self._train(self._features(batch), batch, gold, weights[batch.sentence], allowed)
+        self._train(self._features(batch, hidden, regions), batch, gold, weights[batch.sentence], allowed)
         return self
 
     def _allowed_gold(
@@ -230,6 +281,21 @@ class EntityTagger(BaseEstimator):
             raise ValueError(f"alpha must be a number >= 0, got {self.alpha!r}")
         if not isinstance(self.learning_rate, int | float) or self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be a number > 0, got {self.learning_rate!r}")
+        if not isinstance(self.word_dropout, int | float) or not 0 <= self.word_dropout < 1:
+            raise ValueError(f"word_dropout must be a number in [0, 1), got {self.word_dropout!r}")
+        if self.clusters is not None and not isinstance(self.clusters, str | PurePath):
+            raise ValueError(f"clusters must be the path of a cluster file or None, got {self.clusters!r}")
+
+    def _read_clusters(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted hash codes of the clustered words, their cluster ids per level): empty without `clusters`."""
+        if self.clusters is None:
+            return np.zeros(0, dtype=np.uint64), np.zeros((0, 0), dtype=np.int32)
+        from toolkit.models.clusters import read_clusters
+
+        words, ids, _ = read_clusters(Path(self.clusters))
+        codes = hash_strings(words)
+        order = np.argsort(codes, kind="stable")
+        return codes[order], ids[order]
 
     # ---- features ----------------------------------------------------------------------------------------
 
@@ -243,43 +309,76 @@ class EntityTagger(BaseEstimator):
             strings.extend(type_strings(word, bool(lower_seen), bool(title_seen)))
         return hash_strings(strings).reshape(len(types), len(SLOTS))
 
-    def _features(self, batch: Batch) -> np.ndarray:
-        """Hashed feature columns (n_tokens, n_active) of every token of the batch."""
+    def _features(
+        self, batch: Batch, hidden: np.ndarray | None = None, regions: list[str] | None = None
+    ) -> np.ndarray:
+        """Hashed feature columns (n_tokens, n_active) of every token of the batch.
+
+        `hidden`: tokens whose identity slots take the unknown-word value (word dropout); `regions`: the
+        gazetteer regions of the tokens (k-fold ones in training), else matched with `gazetteer_`.
+        """
         table = self._type_table(batch.types)
         ids, position, length = batch.type_ids, batch.position, batch.length_of_token
         rich = self.feature_set == "rich"
         last = max(len(ids) - 1, 0)
+        if self.word_dropout > 0 and hidden is None:
+            hidden = self._unseen(table[ids, SLOT["lower"]])
+        hide = _IDENTITY + (_AFFIXES if self.dropout_affixes else ())
 
-        def neighbour(offset: int) -> np.ndarray:
+        def at(slot: str) -> np.ndarray:
+            values = table[ids, SLOT[slot]]
+            if hidden is not None and slot in hide:
+                values = np.where(hidden, hash_strings([f"{slot}=<unknown>"])[0], values)
+            return values
+
+        def shift(values: np.ndarray, offset: int, pad: np.ndarray | int) -> np.ndarray:
             inside = (position + offset >= 0) & (position + offset < length)
-            shifted = ids[np.clip(np.arange(len(ids)) + offset, 0, last)]
-            return np.where(inside, shifted, 0 if offset < 0 else 1)
+            return np.where(inside, values[np.clip(np.arange(len(ids)) + offset, 0, last)], pad)
 
-        columns = [table[ids, index] for index in range(len(SLOTS) if rich else N_BASIC)]
+        def neighbour(slot: str, offset: int) -> np.ndarray:
+            return shift(at(slot), offset, table[0 if offset < 0 else 1, SLOT[slot]])
+
+        columns = [at(slot) for slot in SLOTS[: len(SLOTS) if rich else N_BASIC]]
         for distance in range(1, self.window + 1):
             names = NEAR[self.feature_set] if distance == 1 else FAR[self.feature_set]
             for offset in (-distance, distance):
-                other = neighbour(offset)
-                columns.extend(mix(table[other, SLOT[name]], 1000 + offset) for name in names)
+                columns.extend(mix(neighbour(name, offset), 1000 + offset) for name in names)
         columns.append(np.full(len(ids), feature_code("bias"), dtype=np.uint64))
         if rich:
-            lower, sshape = table[:, SLOT["lower"]], table[:, SLOT["sshape"]]
-            columns.append(
-                mix(sshape[ids], feature_code("position") + np.minimum(position, 3).astype(np.uint64))
-            )
+            lower, sshape = at("lower"), table[ids, SLOT["sshape"]]
+            columns.append(mix(sshape, feature_code("position") + np.minimum(position, 3).astype(np.uint64)))
             headline = self._headline(batch)
-            columns.append(mix(sshape[ids], feature_code("headline-shape") + headline))
-            columns.append(mix(lower[ids], feature_code("headline-word") + headline))
+            columns.append(mix(sshape, feature_code("headline-shape") + headline))
+            columns.append(mix(lower, feature_code("headline-word") + headline))
             if self.window >= 1:
-                before, after = neighbour(-1), neighbour(1)
-                columns.append(mix(mix(lower[before], lower[ids]), feature_code("w-1 w0")))
-                columns.append(mix(mix(lower[ids], lower[after]), feature_code("w0 w+1")))
-                columns.append(
-                    mix(mix(mix(sshape[before], sshape[ids]), sshape[after]), feature_code("s-1 s0 s+1"))
-                )
-                columns.append(mix(mix(lower[before], sshape[ids]), feature_code("w-1 s0")))
-                columns.append(mix(mix(sshape[ids], lower[after]), feature_code("s0 w+1")))
+                lower_before, lower_after = neighbour("lower", -1), neighbour("lower", 1)
+                sshape_before, sshape_after = neighbour("sshape", -1), neighbour("sshape", 1)
+                columns.append(mix(mix(lower_before, lower), feature_code("w-1 w0")))
+                columns.append(mix(mix(lower, lower_after), feature_code("w0 w+1")))
+                columns.append(mix(mix(mix(sshape_before, sshape), sshape_after), feature_code("s-1 s0 s+1")))
+                columns.append(mix(mix(lower_before, sshape), feature_code("w-1 s0")))
+                columns.append(mix(mix(sshape, lower_after), feature_code("s0 w+1")))
+        extra = []
+        if self.rule_features:
+            extra.append(region_codes(rule_regions(batch.sentences), "rule"))
+        if self.gazetteer:
+            extra.append(region_codes(regions or match(batch.sentences, self.gazetteer_), "gazetteer"))
+        for codes in extra:
+            columns.append(codes)
+            for offset in (-1, 1):
+                columns.append(mix(shift(codes, offset, 0), 2000 + offset))
+        if len(self.cluster_words_):
+            clusters = cluster_table(batch.types, self.cluster_words_, self.cluster_ids_)[ids]
+            for level in range(clusters.shape[1]):
+                columns.append(clusters[:, level])
+                for offset in (-1, 1):
+                    columns.append(mix(shift(clusters[:, level], offset, 0), 3000 + offset))
         return (np.stack(columns, axis=1) % np.uint64(self.n_features)).astype(np.int64)
+
+    def _unseen(self, lower: np.ndarray) -> np.ndarray:
+        """Tokens whose lowercase form has no weight row: words the training data never held."""
+        columns = (lower % np.uint64(self.n_features)).astype(np.int64)
+        return self.feature_rows_[columns] == len(self.coef_) - 1
 
     @staticmethod
     def _headline(batch: Batch) -> np.ndarray:
