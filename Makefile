@@ -31,6 +31,8 @@ $(VENV)/.installed: pyproject.toml
 train: setup ## Build the dataset from the shipped annotations and train every experiment, logged to MLflow
 	$(BIN)/toolkit dataset build --output $(DATA)
 	for experiment in $(EXPERIMENTS); do $(BIN)/toolkit train "$$experiment" --data $(DATA); done
+	$(BIN)/toolkit runs select --task claims
+	$(BIN)/toolkit runs select --task entities
 	@echo "Runs are in $(MLFLOW_TRACKING_URI); open them with: make ui"
 
 test: setup label-studio-venv browser stack-deps ## Run every test; the tests start the Label Studio and MLflow servers they need
@@ -112,6 +114,17 @@ $(STACK_DRIVER)/.installed: | setup
 stack-deps:
 	-$(MAKE) --no-print-directory postgres stack-driver
 # ---- end Team stack ----------------------------------------------------------------------------------------
+
+# ---- Word clusters -----------------------------------------------------------------------------------------
+# The shipped cluster file (experiments/entities-rich.toml reads it) is in git, so `make train` needs nothing else;
+# this rebuilds it from the CC BY corpora in ../shared/data (about a minute; the same bytes for the same text).
+CLUSTER_DATA ?= ../shared/data
+.PHONY: clusters
+clusters: setup ## Rebuild annotations/clusters/wikinews-newssd.tsv.gz (word clusters of the CC BY corpora's raw text)
+	$(BIN)/toolkit clusters build $(CLUSTER_DATA)/winer-fr/2016 $(CLUSTER_DATA)/winer-fr/2017 \
+		$(CLUSTER_DATA)/meantime-en/text $(CLUSTER_DATA)/newssd-subjectivity/train.csv \
+		$(CLUSTER_DATA)/newssd-subjectivity/val.csv -o annotations/clusters/wikinews-newssd.tsv.gz
+# ---- end Word clusters -------------------------------------------------------------------------------------
 
 # ---- Benchmarks --------------------------------------------------------------------------------------------
 # Our models side by side with sklearn-crfsuite and spaCy fr_core_news_sm on the public corpora in ../shared/data

@@ -1,6 +1,6 @@
 """Every benchmark in one run, written to bench/RESULTS.md (what `make bench` runs).
 
-    python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,hedges,scaling,cli]
+    python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,entity_features,hedges,scaling,cli]
     python bench/run.py --render .cache/bench/results.json --results bench/RESULTS.md   # re-render, no run
 
 Corpora absent from --data are skipped and said so. The raw numbers go to .cache/bench/results.json too (to
@@ -19,11 +19,12 @@ from typing import Any
 
 import cli_check
 import entities
+import entity_features
 import hedges
 import scaling
 from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, table, versions, write_results
 
-SECTIONS = ("entities", "hedges", "scaling", "cli")
+SECTIONS = ("entities", "entity_features", "hedges", "scaling", "cli")
 # A doubling that costs up to this much is counted as linear: even CPU time wobbles a little between runs.
 LINEAR_TOLERANCE = 2.1
 
@@ -150,6 +151,10 @@ def report(results: dict[str, Any], info: dict[str, str], command: str, seconds:
     if "entities" in results:
         parts += ["", "### Entities: quality and speed on dev", entities.__doc__.split("\n\n", 2)[2].strip(), "",
                   entities.markdown(results["entities"])]  # fmt: skip
+    if "entity_features" in results:
+        parts += ["", "### Entity tagger features: ablation on dev (issue 9)",
+                  entity_features.__doc__.split("\n\n", 2)[2].strip(), "",
+                  entity_features.markdown(results["entity_features"])]  # fmt: skip
     if "hedges" in results:
         parts += [
             "",
@@ -193,7 +198,13 @@ def main() -> None:
         log(f"{args.data}: no corpus folder; every benchmark is skipped")
     start = time.perf_counter()
     info = {**machine(), "git": _git()}
-    modules = {"entities": entities, "hedges": hedges, "scaling": scaling, "cli": cli_check}
+    modules = {
+        "entities": entities,
+        "entity_features": entity_features,
+        "hedges": hedges,
+        "scaling": scaling,
+        "cli": cli_check,
+    }
     results: dict[str, Any] = {}
     for name in chosen:
         try:

@@ -11,6 +11,7 @@ import typer
 
 from toolkit.cli import (
     agreement_cmd,
+    clusters_cmd,
     dataset_cmd,
     ingest_cmd,
     labelstudio_cmd,
@@ -73,6 +74,7 @@ app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(dataset_cmd.app, name="dataset")
 app.add_typer(runs_cmd.app, name="runs")
 app.add_typer(labelstudio_cmd.app, name="labelstudio")
+app.add_typer(clusters_cmd.app, name="clusters")
 ingest_cmd.register(app)
 model_cmd.register(app)
 predict_cmd.register(app)

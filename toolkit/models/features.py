@@ -6,7 +6,9 @@ three), so the string work is done once per distinct word and the rest is intege
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 import numpy as np
 from sklearn.utils.murmurhash import murmurhash3_32
@@ -30,6 +32,9 @@ __all__ = [
     "as_sentences",
     "vocabularies",
     "contains",
+    "rule_regions",
+    "region_codes",
+    "cluster_table",
 ]
 
 # Per-type slots, in order. The `basic` set uses the first nine (close to sklearn-crfsuite's tutorial features).
@@ -118,6 +123,7 @@ class Batch:
     """Token-level arrays for a list of sentences: type ids, positions and sentence boundaries."""
 
     def __init__(self, sentences: Sequence[Sequence[str]]):
+        self.sentences = sentences
         self.lengths = np.fromiter((len(s) for s in sentences), dtype=np.int64, count=len(sentences))
         self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
         vocab: dict[str, int] = {BOS: 0, EOS: 1}
@@ -178,3 +184,64 @@ def contains(sorted_codes: np.ndarray, words: Sequence[str]) -> np.ndarray:
         return np.zeros(len(codes), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
     return sorted_codes[at] == codes
+
+
+def rule_regions(sentences: Sequence[Sequence[str]]) -> list[str]:
+    """Per token, B-TYPE / I-TYPE where a MONEY, PERCENT or DATE rule of toolkit.models.rules matches, else O.
+
+    The sentences are joined with single spaces (the rules' own spacing) and scanned at once, separated by a
+    blank line no rule crosses. French and English dates are both tried: the tagger does not know the language.
+    """
+    tokens = [token for sentence in sentences for token in sentence]
+    labels = ["O"] * len(tokens)
+    if not tokens:
+        return labels
+    pattern = _rule_pattern()
+    starts, pieces, at = [], [], 0
+    for sentence in sentences:
+        for index, token in enumerate(sentence):
+            piece = token if index == 0 else " " + token
+            starts.append(at + len(piece) - len(token))
+            pieces.append(piece)
+            at += len(piece)
+        pieces.append("\n\n")
+        at += 2
+    text = "".join(pieces)
+    begins = np.asarray(starts, dtype=np.int64)
+    ends = begins + np.fromiter((len(token) for token in tokens), dtype=np.int64, count=len(tokens))
+    for match in pattern.finditer(text):
+        if match.end() == match.start():
+            continue
+        first = int(np.searchsorted(ends, match.start(), side="right"))
+        last = int(np.searchsorted(begins, match.end(), side="left"))
+        for index in range(first, last):
+            labels[index] = ("B-" if index == first else "I-") + match.lastgroup
+    return labels
+
+
+@lru_cache(maxsize=1)
+def _rule_pattern() -> re.Pattern[str]:
+    from toolkit.models.rules import DATE_PATTERNS, MONEY, PERCENT
+
+    dates = "|".join(f"(?:{pattern.pattern})" for pattern in DATE_PATTERNS.values())
+    return re.compile(rf"(?P<MONEY>{MONEY.pattern})|(?P<PERCENT>{PERCENT.pattern})|\b(?P<DATE>{dates})")
+
+
+def region_codes(labels: Sequence[str], name: str) -> np.ndarray:
+    """Hash codes of per-token region labels (B-X, I-X, O) under a feature `name`, one per token."""
+    distinct = sorted(set(labels))
+    codes = hash_strings([f"{name}={label}" for label in distinct])
+    index = {label: i for i, label in enumerate(distinct)}
+    return codes[np.fromiter((index[label] for label in labels), dtype=np.int64, count=len(labels))]
+
+
+def cluster_table(types: Sequence[str], words: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Hash codes (n_types, levels) of each word type's cluster id per level (`words`: sorted hash codes of the
+    clustered lowercase words, `ids`: their ids); a word without a cluster gets a code of its own per level."""
+    levels = ids.shape[1]
+    codes = hash_strings([word.lower() for word in types])
+    at = np.minimum(np.searchsorted(words, codes), len(words) - 1)
+    chosen = np.where((words[at] == codes)[:, None], ids[at], -1)
+    # One id per (level, cluster) pair: level l's cluster c is l * 2**20 + c + 1, the unclustered 0.
+    keys = (np.arange(levels, dtype=np.uint64)[None, :] << np.uint64(20)) + (chosen + 1).astype(np.uint64)
+    return mix(keys, feature_code("cluster"))

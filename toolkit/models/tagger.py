@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Integral, Real
+from pathlib import Path, PurePath
 
 import numpy as np
 from scipy import sparse
@@ -33,13 +34,17 @@ from toolkit.models.features import (
     SLOTS,
     Batch,
     as_sentences,
+    cluster_table,
     contains,
     feature_code,
     hash_strings,
     mix,
+    region_codes,
+    rule_regions,
     type_strings,
     vocabularies,
 )
+from toolkit.models.gazetteer import fold_regions, gather, match
 from toolkit.models.params import Finite
 from toolkit.text.bio import repair_bio
 
@@ -48,6 +53,11 @@ __all__ = ["EntityTagger"]
 _FEATURE_SETS = ("basic", "rich")
 # Sentences decoded together at prediction time (all of one length): bounds the (B, L, K, T) gather.
 _DECODE_CHUNK = 512
+# Slots that name the word itself (and what the training vocabulary says of it): what word dropout hides.
+_IDENTITY = ("w", "lower", "lcknown", "capknown")
+_AFFIXES = ("suf1", "suf2", "suf3", "suf4", "pre1", "pre2", "pre3", "pre4")
+# Training sentences are cut into this many blocks; each block's gazetteer features come from the others.
+_GAZETTEER_FOLDS = 5
 
 
 class EntityTagger(BaseEstimator):
@@ -81,7 +91,26 @@ class EntityTagger(BaseEstimator):
     batch_size : int
         Sentences (of equal length) per gradient step.
     random_state : int, RandomState or None
-        Seeds the composition of the mini-batches and their order in each pass.
+        Seeds the composition of the mini-batches and their order in each pass, and the word dropout.
+    rule_features : bool
+        Add where the MONEY, PERCENT and DATE rules of toolkit.models.rules match (B/I and type of the token
+        and of its two neighbours) as features: the CRF learns how far to trust them.
+    clusters : str or None
+        A word-cluster file (`toolkit clusters build`): the cluster ids of the lowercased word and its two
+        neighbours at every level of the file become features. Read in `fit` and kept in the model
+        (`cluster_words_`, `cluster_ids_`), so a saved model does not need the file.
+    gazetteer : bool
+        Add where a longest match of an entity string seen in training lies (B/I and type, the token and its
+        neighbours). Training features come from a gazetteer of the other folds (see toolkit.models.gazetteer);
+        the gazetteer of all training data (`gazetteer_`) serves prediction.
+    word_dropout : float
+        Share of training tokens whose identity (word, lowercase form, the two vocabulary flags) is replaced
+        by an "unknown word" value; at prediction every word unseen in training gets that value. Why: without
+        it, the model has never seen an unknown lowercase word (every training word is known), so in text of
+        another language or domain the unknown-word features push whole sentences into one entity.
+    dropout_affixes : bool
+        With `word_dropout`, hide the prefixes and suffixes of those tokens too: the model then learns what an
+        unknown word looks like from its shape, clusters and context alone, as it must in another language.
     """
 
     # Checked before fitting (toolkit.training.experiments.build_estimator), in scikit-learn's own terms.
@@ -96,6 +125,11 @@ class EntityTagger(BaseEstimator):
         "max_iter": [Finite(Integral, 1, None, closed="left")],
         "batch_size": [Finite(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "rule_features": ["boolean"],
+        "clusters": [str, PurePath, None],
+        "gazetteer": ["boolean"],
+        "word_dropout": [Finite(Real, 0, 1, closed="left")],
+        "dropout_affixes": ["boolean"],
     }
 
     def __init__(
@@ -108,6 +142,11 @@ class EntityTagger(BaseEstimator):
         max_iter: int = 10,
         batch_size: int = 8,
         random_state: int | np.random.RandomState | None = None,
+        rule_features: bool = False,
+        clusters: str | None = None,
+        gazetteer: bool = False,
+        word_dropout: float = 0.0,
+        dropout_affixes: bool = False,
     ):
         self.feature_set = feature_set
         self.window = window
@@ -117,16 +156,47 @@ class EntityTagger(BaseEstimator):
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.random_state = random_state
+        self.rule_features = rule_features
+        self.clusters = clusters
+        self.gazetteer = gazetteer
+        self.word_dropout = word_dropout
+        self.dropout_affixes = dropout_affixes
 
     # ---- estimator API -----------------------------------------------------------------------------------
 
-    def fit(self, X: Sequence[Sequence[str]], y: Sequence[Sequence[str]]) -> EntityTagger:
-        """Learn weights from sentences `X` (lists of tokens) and their BIO tags `y`."""
+    def fit(
+        self,
+        X: Sequence[Sequence[str]],
+        y: Sequence[Sequence[str]],
+        sample_weight: Sequence[float] | np.ndarray | None = None,
+        unannotated_types: Sequence[Sequence[str]] | None = None,
+    ) -> EntityTagger:
+        """Learn weights from sentences `X` (lists of tokens) and their BIO tags `y`.
+
+        `sample_weight` scales each sentence's share of the likelihood (a corpus mixed in at weight 0.5 counts
+        half). `unannotated_types` gives, per sentence, the entity types its annotators did not label (a corpus
+        with no MONEY layer): an O token of such a sentence may be any of those types, so training sums over
+        those paths instead of teaching that every amount of money is O.
+        """
         self._check_params()
         sentences = as_sentences(X)
         tag_lists = [repair_bio(tags) for tags in as_sentences(y, "y")]
         if len(sentences) != len(tag_lists):
             raise ValueError(f"X has {len(sentences)} sentences but y has {len(tag_lists)}")
+        weights = _sentence_weights(sample_weight, len(sentences))
+        if unannotated_types is not None and len(unannotated_types) != len(sentences):
+            raise ValueError(
+                f"unannotated_types has {len(unannotated_types)} entries but X has {len(sentences)} sentences"
+            )
+        if (weights == 0).any():  # a sentence weighted 0 takes no part, not even in the vocabularies
+            keep = np.flatnonzero(weights)
+            sentences, tag_lists, weights = (
+                [sentences[i] for i in keep],
+                [tag_lists[i] for i in keep],
+                weights[keep],
+            )
+            if unannotated_types is not None:
+                unannotated_types = [unannotated_types[i] for i in keep]
         for index, (tokens, tags) in enumerate(zip(sentences, tag_lists, strict=True)):
             if len(tokens) != len(tags):
                 raise ValueError(f"sentence {index}: {len(tokens)} tokens but {len(tags)} tags")
@@ -141,12 +211,42 @@ class EntityTagger(BaseEstimator):
         self.classes_ = np.array(["O", *[f"{p}-{t}" for t in types for p in ("B", "I")]], dtype=object)
         self.allowed_start_, self.allowed_transitions_ = allowed_transitions(list(self.classes_))
         self.lowercase_vocab_, self.titlecase_vocab_ = vocabularies(sentences)
+        self.cluster_words_, self.cluster_ids_ = self._read_clusters()
+        self.gazetteer_ = gather(sentences, tag_lists) if self.gazetteer else {}
 
         class_index = {tag: i for i, tag in enumerate(self.classes_)}
         batch = Batch(sentences)
         gold = np.array([class_index[tag] for tags in tag_lists for tag in tags], dtype=np.int64)
-        self._train(self._features(batch), batch, gold)
+        hidden = None
+        if self.word_dropout > 0:
+            seed = check_random_state(self.random_state).randint(2**31 - 1)
+            hidden = np.random.RandomState(seed).random_sample(len(gold)) < self.word_dropout
+        regions = fold_regions(sentences, tag_lists, _GAZETTEER_FOLDS) if self.gazetteer else None
+        allowed = self._allowed_gold(gold, batch, unannotated_types)
+        self._train(self._features(batch, hidden, regions), batch, gold, weights[batch.sentence], allowed)
         return self
+
+    def _allowed_gold(
+        self, gold: np.ndarray, batch: Batch, unannotated_types: Sequence[Sequence[str]] | None
+    ) -> np.ndarray | None:
+        """(tokens, tags) booleans of the tags each token may have under its annotation, or None when every
+        sentence is fully annotated (one tag per token)."""
+        if unannotated_types is None or not any(unannotated_types):
+            return None
+        n_tags = len(self.classes_)
+        allowed = np.eye(n_tags, dtype=bool)[gold]
+        columns = {t: [i for i, tag in enumerate(self.classes_) if tag[2:] == t] for t in self._types()}
+        for index, types in enumerate(unannotated_types):
+            extra = [column for t in set(types or ()) for column in columns.get(t, [])]
+            if not extra:
+                continue
+            start, length = batch.starts[index], batch.lengths[index]
+            tokens = start + np.flatnonzero(gold[start : start + length] == 0)  # O is column 0
+            allowed[np.ix_(tokens, extra)] = True
+        return allowed
+
+    def _types(self) -> list[str]:
+        return sorted({tag[2:] for tag in self.classes_ if tag != "O"})
 
     def predict(self, X: Sequence[Sequence[str]]) -> list[list[str]]:
         """The best valid BIO tag sequence for each sentence."""
@@ -187,6 +287,21 @@ class EntityTagger(BaseEstimator):
             raise ValueError(f"alpha must be a number >= 0, got {self.alpha!r}")
         if not isinstance(self.learning_rate, int | float) or self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be a number > 0, got {self.learning_rate!r}")
+        if not isinstance(self.word_dropout, int | float) or not 0 <= self.word_dropout < 1:
+            raise ValueError(f"word_dropout must be a number in [0, 1), got {self.word_dropout!r}")
+        if self.clusters is not None and not isinstance(self.clusters, str | PurePath):
+            raise ValueError(f"clusters must be the path of a cluster file or None, got {self.clusters!r}")
+
+    def _read_clusters(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted hash codes of the clustered words, their cluster ids per level): empty without `clusters`."""
+        if self.clusters is None:
+            return np.zeros(0, dtype=np.uint64), np.zeros((0, 0), dtype=np.int32)
+        from toolkit.models.clusters import read_clusters
+
+        words, ids, _ = read_clusters(Path(self.clusters))
+        codes = hash_strings(words)
+        order = np.argsort(codes, kind="stable")
+        return codes[order], ids[order]
 
     # ---- features ----------------------------------------------------------------------------------------
 
@@ -200,43 +315,76 @@ class EntityTagger(BaseEstimator):
             strings.extend(type_strings(word, bool(lower_seen), bool(title_seen)))
         return hash_strings(strings).reshape(len(types), len(SLOTS))
 
-    def _features(self, batch: Batch) -> np.ndarray:
-        """Hashed feature columns (n_tokens, n_active) of every token of the batch."""
+    def _features(
+        self, batch: Batch, hidden: np.ndarray | None = None, regions: list[str] | None = None
+    ) -> np.ndarray:
+        """Hashed feature columns (n_tokens, n_active) of every token of the batch.
+
+        `hidden`: tokens whose identity slots take the unknown-word value (word dropout); `regions`: the
+        gazetteer regions of the tokens (k-fold ones in training), else matched with `gazetteer_`.
+        """
         table = self._type_table(batch.types)
         ids, position, length = batch.type_ids, batch.position, batch.length_of_token
         rich = self.feature_set == "rich"
         last = max(len(ids) - 1, 0)
+        if self.word_dropout > 0 and hidden is None:
+            hidden = self._unseen(table[ids, SLOT["lower"]])
+        hide = _IDENTITY + (_AFFIXES if self.dropout_affixes else ())
 
-        def neighbour(offset: int) -> np.ndarray:
+        def at(slot: str) -> np.ndarray:
+            values = table[ids, SLOT[slot]]
+            if hidden is not None and slot in hide:
+                values = np.where(hidden, hash_strings([f"{slot}=<unknown>"])[0], values)
+            return values
+
+        def shift(values: np.ndarray, offset: int, pad: np.ndarray | int) -> np.ndarray:
             inside = (position + offset >= 0) & (position + offset < length)
-            shifted = ids[np.clip(np.arange(len(ids)) + offset, 0, last)]
-            return np.where(inside, shifted, 0 if offset < 0 else 1)
+            return np.where(inside, values[np.clip(np.arange(len(ids)) + offset, 0, last)], pad)
 
-        columns = [table[ids, index] for index in range(len(SLOTS) if rich else N_BASIC)]
+        def neighbour(slot: str, offset: int) -> np.ndarray:
+            return shift(at(slot), offset, table[0 if offset < 0 else 1, SLOT[slot]])
+
+        columns = [at(slot) for slot in SLOTS[: len(SLOTS) if rich else N_BASIC]]
         for distance in range(1, self.window + 1):
             names = NEAR[self.feature_set] if distance == 1 else FAR[self.feature_set]
             for offset in (-distance, distance):
-                other = neighbour(offset)
-                columns.extend(mix(table[other, SLOT[name]], 1000 + offset) for name in names)
+                columns.extend(mix(neighbour(name, offset), 1000 + offset) for name in names)
         columns.append(np.full(len(ids), feature_code("bias"), dtype=np.uint64))
         if rich:
-            lower, sshape = table[:, SLOT["lower"]], table[:, SLOT["sshape"]]
-            columns.append(
-                mix(sshape[ids], feature_code("position") + np.minimum(position, 3).astype(np.uint64))
-            )
+            lower, sshape = at("lower"), table[ids, SLOT["sshape"]]
+            columns.append(mix(sshape, feature_code("position") + np.minimum(position, 3).astype(np.uint64)))
             headline = self._headline(batch)
-            columns.append(mix(sshape[ids], feature_code("headline-shape") + headline))
-            columns.append(mix(lower[ids], feature_code("headline-word") + headline))
+            columns.append(mix(sshape, feature_code("headline-shape") + headline))
+            columns.append(mix(lower, feature_code("headline-word") + headline))
             if self.window >= 1:
-                before, after = neighbour(-1), neighbour(1)
-                columns.append(mix(mix(lower[before], lower[ids]), feature_code("w-1 w0")))
-                columns.append(mix(mix(lower[ids], lower[after]), feature_code("w0 w+1")))
-                columns.append(
-                    mix(mix(mix(sshape[before], sshape[ids]), sshape[after]), feature_code("s-1 s0 s+1"))
-                )
-                columns.append(mix(mix(lower[before], sshape[ids]), feature_code("w-1 s0")))
-                columns.append(mix(mix(sshape[ids], lower[after]), feature_code("s0 w+1")))
+                lower_before, lower_after = neighbour("lower", -1), neighbour("lower", 1)
+                sshape_before, sshape_after = neighbour("sshape", -1), neighbour("sshape", 1)
+                columns.append(mix(mix(lower_before, lower), feature_code("w-1 w0")))
+                columns.append(mix(mix(lower, lower_after), feature_code("w0 w+1")))
+                columns.append(mix(mix(mix(sshape_before, sshape), sshape_after), feature_code("s-1 s0 s+1")))
+                columns.append(mix(mix(lower_before, sshape), feature_code("w-1 s0")))
+                columns.append(mix(mix(sshape, lower_after), feature_code("s0 w+1")))
+        extra = []
+        if self.rule_features:
+            extra.append(region_codes(rule_regions(batch.sentences), "rule"))
+        if self.gazetteer:
+            extra.append(region_codes(regions or match(batch.sentences, self.gazetteer_), "gazetteer"))
+        for codes in extra:
+            columns.append(codes)
+            for offset in (-1, 1):
+                columns.append(mix(shift(codes, offset, 0), 2000 + offset))
+        if len(self.cluster_words_):
+            clusters = cluster_table(batch.types, self.cluster_words_, self.cluster_ids_)[ids]
+            for level in range(clusters.shape[1]):
+                columns.append(clusters[:, level])
+                for offset in (-1, 1):
+                    columns.append(mix(shift(clusters[:, level], offset, 0), 3000 + offset))
         return (np.stack(columns, axis=1) % np.uint64(self.n_features)).astype(np.int64)
+
+    def _unseen(self, lower: np.ndarray) -> np.ndarray:
+        """Tokens whose lowercase form has no weight row: words the training data never held."""
+        columns = (lower % np.uint64(self.n_features)).astype(np.int64)
+        return self.feature_rows_[columns] == len(self.coef_) - 1
 
     @staticmethod
     def _headline(batch: Batch) -> np.ndarray:
@@ -252,8 +400,16 @@ class EntityTagger(BaseEstimator):
 
     # ---- training ----------------------------------------------------------------------------------------
 
-    def _train(self, features: np.ndarray, batch: Batch, gold: np.ndarray) -> None:
-        """AdaGrad on the CRF negative log-likelihood + L2, over fixed mini-batches of equal-length sentences."""
+    def _train(
+        self,
+        features: np.ndarray,
+        batch: Batch,
+        gold: np.ndarray,
+        token_weight: np.ndarray,
+        allowed_gold: np.ndarray | None,
+    ) -> None:
+        """AdaGrad on the weighted CRF negative log-likelihood + L2, over fixed mini-batches of equal-length
+        sentences. A partly labelled sentence's likelihood is that of all the paths its labels allow."""
         rng = check_random_state(self.random_state)
         n_tags = len(self.classes_)
         # Only hashed columns that occur in training get a weight row: a fraction of n_features.
@@ -276,26 +432,44 @@ class EntityTagger(BaseEstimator):
                 shape=(index.size, len(columns)),
             )
             tags = gold[index]
-            pair_counts = np.zeros((n_tags, n_tags))
-            np.add.at(pair_counts, (tags[:, :-1].ravel(), tags[:, 1:].ravel()), 1.0)
-            chain_counts = np.concatenate(
-                [
-                    pair_counts.ravel(),
-                    np.bincount(tags[:, 0], minlength=n_tags),
-                    np.bincount(tags[:, -1], minlength=n_tags),
-                ]
-            )
-            steps.append((index.shape, columns, matrix, onehot[tags.ravel()], chain_counts))
+            token_w = token_weight[index]
+            sentence_w = token_w[:, 0]
+            mask = None
+            if allowed_gold is not None and allowed_gold[index].sum(axis=2).max() > 1:
+                mask = allowed_gold[index]  # the observed counts depend on the weights: computed per step
+                truth, chain_counts = None, None
+            else:
+                truth = onehot[tags.ravel()] * token_w.reshape(-1, 1)
+                pair_counts = np.zeros((n_tags, n_tags))
+                np.add.at(pair_counts, (tags[:, :-1].ravel(), tags[:, 1:].ravel()), token_w[:, 1:].ravel())
+                chain_counts = np.concatenate(
+                    [
+                        pair_counts.ravel(),
+                        np.bincount(tags[:, 0], weights=sentence_w, minlength=n_tags),
+                        np.bincount(tags[:, -1], weights=sentence_w, minlength=n_tags),
+                    ]
+                )
+            steps.append((index.shape, columns, matrix, truth, chain_counts, mask, sentence_w))
         for _ in range(self.max_iter):
             for step in rng.permutation(len(steps)):
-                shape, columns, matrix, truth, chain_counts = steps[step]
+                shape, columns, matrix, truth, chain_counts, mask, sentence_w = steps[step]
                 local_weights = weights[columns]
                 emissions = np.asarray(matrix @ local_weights).reshape(*shape, n_tags)
                 trans, start, end = split_chain(chain, n_tags)
                 potentials = np.exp(emissions - emissions.max(axis=2, keepdims=True))
-                marginals, pairs = forward_backward(
-                    potentials, np.exp(trans) * allowed, np.exp(start) * allowed_start, np.exp(end)
-                )
+                exp_chain = (np.exp(trans) * allowed, np.exp(start) * allowed_start, np.exp(end))
+                marginals, pairs = forward_backward(potentials, *exp_chain, weights=sentence_w)
+                marginals = marginals * sentence_w[:, None, None]
+                if mask is not None:
+                    # Observed counts of a partly labelled batch: the expectation over the paths its labels allow.
+                    observed, observed_pairs = forward_backward(
+                        potentials * mask, *exp_chain, weights=sentence_w
+                    )
+                    observed = observed * sentence_w[:, None, None]
+                    truth = observed.reshape(-1, n_tags)
+                    chain_counts = np.concatenate(
+                        [observed_pairs.ravel(), observed[:, 0].sum(axis=0), observed[:, -1].sum(axis=0)]
+                    )
                 # Lazy L2 (see `alpha`): the step's share of the pass's penalty, on the rows this step touches only.
                 share = self.alpha * truth.shape[0] / n_tokens
                 grad = np.asarray(matrix.T @ (marginals.reshape(-1, n_tags) - truth)) + share * local_weights
@@ -341,3 +515,17 @@ class EntityTagger(BaseEstimator):
                 if every is not None:
                     every[index] = marginals
         return batch, tags, confidence if every is None else every
+
+
+def _sentence_weights(sample_weight: Sequence[float] | np.ndarray | None, n: int) -> np.ndarray:
+    """One finite, non-negative weight per sentence (all ones without `sample_weight`)."""
+    if sample_weight is None:
+        return np.ones(n)
+    weights = np.asarray(sample_weight, dtype=float)
+    if weights.shape != (n,):
+        raise ValueError(f"sample_weight must hold one weight per sentence ({n}), got shape {weights.shape}")
+    if not np.all(np.isfinite(weights)) or (weights < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative")
+    if not weights.any():
+        raise ValueError("sample_weight is zero for every sentence")
+    return weights
