@@ -49,7 +49,7 @@ def curve(strategy: str, seed: int, pool: dict, test: tuple, args: argparse.Name
     from sklearn.metrics import f1_score
 
     from toolkit.training.experiments import build_estimator, load_experiment
-    from toolkit.training.select import rank
+    from toolkit.training.select import rank, within_budget
 
     experiment = load_experiment(ROOT / "experiments" / "claims-logreg.toml")
     ids = sorted(pool)
@@ -80,13 +80,9 @@ def curve(strategy: str, seed: int, pool: dict, test: tuple, args: argparse.Name
             ranking = [pick.index for pick in rank(per_article, strategy, texts_of)]
         # A round labels whole articles, in the strategy's order, until it has its sentences: the budget is
         # sentences (what an annotator spends time on), not articles (260 of the pool are one sentence long).
-        chosen, added = [], 0
+        # It is `toolkit push --select ... --limit-sentences`'s rule.
         goal = min(args.batch_sentences, args.max_sentences - len(labels))
-        for index in ranking:
-            if added >= goal:
-                break
-            chosen.append(index)
-            added += len(pool[remaining[index]][0])
+        chosen = ranking[: within_budget(ranking, [len(pool[a][0]) for a in remaining], goal)]
         picked = set(chosen)
         labelled += [remaining[i] for i in chosen]
         remaining = [article for i, article in enumerate(remaining) if i not in picked]

@@ -203,24 +203,6 @@ def test_merge_ignores_what_is_no_decision_or_no_longer_applies(export):
     assert merge_adjudications(tasks, ignored[4:], project_id=None, review_project_id=5) == 1
 
 
-def test_suspect_tasks_carry_the_suggestion_and_the_reason():
-    from toolkit.labelstudio.adjudicate import suspect_tasks
-    from toolkit.training.review import Finding, Suspect
-
-    findings = [
-        Finding(Suspect(3, "FACT", "OPINION", 0.12, 0.81), "en-a", "en-a:2", "train", "A bold bet. "),
-        Finding(
-            Suspect(4, "FACT", "NONE", 0.2, 0.7), "en-b", "en-b:0", "validation", "Here is what we know."
-        ),
-    ]
-    opinion, none = suspect_tasks(findings)
-    assert opinion["data"]["reason"] == "labelled FACT (0.12), model suggests OPINION (0.81)"
-    assert (opinion["data"]["given"], opinion["data"]["suggested"]) == ("FACT", "OPINION")
-    (region,) = opinion["predictions"][0]["result"]
-    assert region["value"] == {"start": 0, "end": 11, "text": "A bold bet.", "labels": ["OPINION"]}
-    assert none["predictions"][0]["result"] == [] and none["data"]["review_key"] == "suspect:en-b:0:FACT"
-
-
 def test_the_logged_snapshot_digest_ignores_what_changes_on_every_export(export):
     from toolkit.labelstudio.pull import content_digest
 

@@ -677,6 +677,7 @@ def test_select_cli_needs_a_model_and_a_known_strategy(tmp_path: Path) -> None:
         (["-p", "p", "--select", "uncertainty"], "--select ranks by a claims model"),
         (["-p", "p", "--rules", "--select", "margin"], "--select ranks by a claims model"),
         (["-p", "p", "--predictions", "runs:/x/model", "--select", "random"], "'random' is not one of"),
+        (["-p", "p", "--predictions", "runs:/x/model", "--limit-sentences", "5"], "is a budget for --select"),
     ):
         refused = runner.invoke(app, ["push", str(articles), *args])
         assert refused.exit_code == 2 and message in refused.output, refused.output

@@ -120,6 +120,13 @@ def test_tagger_never_returns_invalid_bio_on_random_input():
         scores = tagger.predict_scores(sentences)
         assert all(0 < score <= 1 for row in scores for score in row)
         assert [len(s) for s in scores] == [len(s) for s in sentences]
+        # The full marginals: a distribution over classes_ per token, whose value at the predicted tag is its score.
+        marginals = tagger.predict_marginals(sentences)
+        assert [m.shape for m in marginals] == [(len(s), len(tagger.classes_)) for s in sentences]
+        np.testing.assert_allclose(np.vstack(marginals).sum(axis=1), 1.0)
+        column = {tag: i for i, tag in enumerate(tagger.classes_)}
+        for row, tags, score in zip(marginals, predictions, scores, strict=True):
+            np.testing.assert_allclose([row[i, column[t]] for i, t in enumerate(tags)], score)
 
 
 def test_tagger_repairs_iob1_training_tags():

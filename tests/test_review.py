@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -42,6 +44,18 @@ def test_a_row_whose_confident_label_differs_is_a_suspect_and_the_surest_comes_f
     assert [s.index for s in find_label_issues(y, proba, CLASSES)] == [4, 2, 5]
 
 
+def test_self_confidence_ranks_the_least_plausible_given_label_first_margin_the_widest_gap():
+    y = ["OPINION", "FACT", "FACT", "FACT"]
+    proba = np.array([[0.1, 0.9, 0.0], [0.05, 0.95, 0.0], [0.02, 0.90, 0.08], [0.9, 0.05, 0.05]])
+    assert [s.index for s in find_label_issues(y, proba, CLASSES, "self_confidence")] == [2, 1]  # 0.02, 0.05
+    assert [s.index for s in find_label_issues(y, proba, CLASSES)] == [
+        1,
+        2,
+    ]  # margin, the default: 0.90, 0.88
+    with pytest.raises(ToolkitError, match="unknown ranking 'loss'"):
+        find_label_issues(y, proba, CLASSES, "loss")
+
+
 def test_out_of_fold_probabilities_come_from_models_that_never_saw_the_article():
     from toolkit.models.claims import ClaimClassifier
 
@@ -62,7 +76,12 @@ def test_out_of_fold_probabilities_come_from_models_that_never_saw_the_article()
         out_of_fold_probabilities(ClaimClassifier(), X[:6], labels[:6], groups[:6])
 
 
-def test_review_command_lists_suspects_of_a_claims_dataset(small_export, tmp_path):
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [('task = "claims"\n[model]\nestimator = "ClaimClassifier"\nmin_df = 1', '"given": "'),
+     ('task = "entities"\n[model]\nestimator = "EntityTagger"\nmax_iter = 3', '"kind": "')],
+)  # fmt: skip
+def test_review_command_lists_suspects_of_a_claims_or_entities_dataset(small_export, tmp_path, model, field):
     from typer.testing import CliRunner
 
     from toolkit.cli import app
@@ -70,10 +89,8 @@ def test_review_command_lists_suspects_of_a_claims_dataset(small_export, tmp_pat
 
     data = tmp_path / "data"
     build_dataset([small_export], data, validation_fraction=0.2, test_fraction=0.2)
-    experiment = tmp_path / "claims.toml"
-    experiment.write_text(
-        '[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\nmin_df = 1\n'
-    )
+    experiment = tmp_path / "experiment.toml"
+    experiment.write_text(f"[experiment]\n{model}\n")
     output = tmp_path / "suspects.jsonl"
     result = CliRunner().invoke(
         app,
@@ -82,8 +99,5 @@ def test_review_command_lists_suspects_of_a_claims_dataset(small_export, tmp_pat
     assert result.exit_code == 0, result.output
     assert "suspects among" in result.output and output.is_file()
     lines = [line for line in output.read_text().splitlines() if line]
-    assert all('"given"' in line and '"article_id"' in line for line in lines)
-    entities = tmp_path / "entities.toml"
-    entities.write_text('[experiment]\ntask = "entities"\n[model]\nestimator = "EntityTagger"\n')
-    refused = CliRunner().invoke(app, ["review", str(entities), "--data", str(data)])
-    assert refused.exit_code == 1 and "review works on claim statuses" in refused.output
+    assert lines and all(field in line and '"article_id"' in line for line in lines)
+    assert len(re.findall(r"^  \S+  .+ → .+ \(\d\.\d\d vs \d\.\d\d\)", result.output, re.MULTILINE)) == 2

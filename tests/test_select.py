@@ -48,6 +48,26 @@ def test_diverse_spreads_near_duplicates_out():
     assert picks[2].score < uncertainty(probabilities[1]) - 0.3  # the duplicate paid for its similarity
 
 
+def test_a_sentence_budget_takes_ranked_articles_until_they_hold_that_many_sentences():
+    long_unsure = np.vstack([(UNSURE + SURE) / 2] * 3)  # 6 sentences, surer than TIED and SPREAD
+    probabilities = [SURE, TIED, long_unsure, SPREAD]  # 2, 1, 6, 1 sentences; uncertainty order: 1, 3, 2, 0
+    assert select(probabilities, "uncertainty", limit=None) == [1, 3, 2, 0]
+    assert select(probabilities, "uncertainty", limit=None, sentences=2) == [1, 3]
+    # The third article takes the total from 2 to 8: the last one may go past the budget, none after it.
+    assert select(probabilities, "uncertainty", limit=None, sentences=3) == [1, 3, 2]
+    assert select(probabilities, "uncertainty", limit=2, sentences=100) == [1, 3]  # both bounds hold
+    assert [p.rank for p in rank(probabilities, "margin", sentences=1)] == [1]
+    # An article longer than the whole budget is sent rather than nothing.
+    assert select([long_unsure, SURE], "uncertainty", limit=None, sentences=4) == [0]
+
+
+def test_a_sentence_budget_with_diverse_keeps_the_diverse_order():
+    wire = "Globex may buy Initech for two billion dollars, people familiar with the talks said."
+    texts = [wire, wire + " Shares rose.", "Le gouvernement prévoit une croissance de 1 % en 2027."]
+    probabilities = [UNSURE, UNSURE * 0.99 + SURE * 0.01, (UNSURE + SURE) / 2]
+    assert select(probabilities, "diverse", texts, limit=None, sentences=4) == [0, 2]
+
+
 def test_unknown_strategy_and_diverse_without_texts_are_refused():
     with pytest.raises(ToolkitError, match="unknown selection strategy 'random'"):
         rank([SURE], "random")

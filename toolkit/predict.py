@@ -328,9 +328,10 @@ def sentence_probabilities(loaded: LoadedModel, articles: Sequence[Any]) -> list
     return [np.array(r) if r else np.zeros((0, width)) for r in rows]
 
 
-def active_selector(model_uris: Sequence[str], strategy: str) -> Any:
+def active_selector(model_uris: Sequence[str], strategy: str, sentences: int | None = None) -> Any:
     """`push_tasks`' selector for active learning: (candidates, limit) → [(article, task data fields)], the
-    articles the claim model among `model_uris` is least sure about first (toolkit.training.select)."""
+    articles the claim model among `model_uris` is least sure about first (toolkit.training.select), until they
+    hold `sentences` sentences when that budget is given."""
     from toolkit.training.select import STRATEGIES, rank
 
     if strategy not in STRATEGIES:
@@ -350,7 +351,7 @@ def active_selector(model_uris: Sequence[str], strategy: str) -> Any:
             )
         probabilities = sentence_probabilities(claims, candidates)
         texts = [article.text for article in candidates]
-        picks = rank(probabilities, strategy, texts, limit)
+        picks = rank(probabilities, strategy, texts, limit, sentences)
         return [
             (
                 candidates[pick.index],

@@ -1,6 +1,7 @@
 """Annotation that learns, against a real Label Studio: agreement on a live project with two annotators, logged
 to MLflow; disagreements sent to `<NAME> · review`, settled there by a lead and preferred by `toolkit pull`;
-suspect labels from `toolkit review` sent to the same review project."""
+suspect labels from `toolkit review` (claims and entity spans) sent to the same review project, and the lead's
+decisions on them pulled back into the training data."""
 
 from __future__ import annotations
 
@@ -184,3 +185,69 @@ def test_review_sends_suspects_to_the_review_project(
     missing = run(*args[:-1], "no such project")
     assert missing.exit_code == 1 and "no Label Studio project called 'no such project'" in missing.output
     assert not [p for p in ls_env.sdk().projects.list() if p.title == "no such project · review"]
+
+
+def test_a_leads_decision_on_a_suspect_is_pulled_into_the_training_data(
+    ls_env: LiveServer, tmp_path: Path, small_export: Path
+) -> None:
+    """Suspects of both kinds sent from a project's own pulled data; the lead settles one claim and one entity
+    suspect through the API; the next pull writes both into their articles and `dataset build` uses them."""
+    from toolkit.dataset import build_dataset, load_dataset
+    from toolkit.text.bio import bio_to_spans
+
+    project = "lead decides"
+    assert run("labelstudio", "init", "--project", project).exit_code == 0
+    sdk = ls_env.sdk()
+    source = _project(ls_env, project)
+    annotated = [
+        {"data": task["data"], "annotations": [{"result": task["annotations"][0]["result"]}]}
+        for task in json.loads(small_export.read_text(encoding="utf-8"))
+    ]
+    sdk.projects.import_tasks(id=source.id, request=annotated)
+    exports = tmp_path / "exports"
+    assert run("pull", "--project", project, "--exports-dir", exports).exit_code == 0
+    folder = exports / f"lead-decides-p{source.id}"
+    data = tmp_path / "data"
+    build_dataset([max(folder.glob("2*.json"))], data, validation_fraction=0.2, test_fraction=0.2)
+    claims = tmp_path / "claims.toml"
+    claims.write_text('[experiment]\ntask = "claims"\n[model]\nestimator = "ClaimClassifier"\nmin_df = 1\n')
+    entities = tmp_path / "entities.toml"
+    entities.write_text(
+        '[experiment]\ntask = "entities"\n[model]\nestimator = "EntityTagger"\nmax_iter = 3\n'
+    )
+    for experiment in (claims, entities):
+        sent = run("review", experiment, "--data", data, "--folds", "3", "--limit", "2", "--project", project)
+        assert sent.exit_code == 0 and "2 new suspect tasks" in sent.output, sent.output
+    review = _project(ls_env, f"{project} · review")
+    tasks = project_tasks(ls_env, review.id)
+    assert sorted(task.data["group"] for task in tasks) == ["claims", "claims", "entities", "entities"]
+    for task in tasks:
+        (prediction,) = task.predictions
+        for region in prediction.result:  # every suggested region fits its sentence
+            value = region["value"]
+            assert task.data["text"][value["start"] : value["end"]] == value["text"]
+            assert region["from_name"] == task.data["group"]
+    # The lead accepts the model's reading of one claim suspect and one entity suspect.
+    lead = sdk.users.create(username="lead2", email="lead2@toolkit.test", password="not-used-1234")
+    decided = [next(t for t in tasks if t.data["group"] == group) for group in ("claims", "entities")]
+    for task in decided:
+        sdk.annotations.create(id=task.id, result=task.predictions[0].result, completed_by=lead.id)
+    pulled = run("pull", "--project", project, "--exports-dir", exports)
+    assert pulled.exit_code == 0, pulled.output
+    assert "2 suspect decisions from the review project written into their articles" in pulled.output
+    rebuilt = tmp_path / "rebuilt"
+    build_dataset([max(folder.glob("2*.json"))], rebuilt, validation_fraction=0.2, test_fraction=0.2)
+    claim_task, entity_task = decided
+    rows, _ = load_dataset(rebuilt, "claims")
+    (row,) = [r for split in rows.values() for r in split if r["id"] == claim_task.data["sentence_id"]]
+    names = rows["train"].features["label"].names
+    assert names[row["label"]] == claim_task.data["suggested"] != claim_task.data["given"]
+    rows, _ = load_dataset(rebuilt, "entities")
+    (row,) = [r for split in rows.values() for r in split if r["id"] == entity_task.data["sentence_id"]]
+    tags = rows["train"].features["tags"].feature.names
+    tokens = list(zip(row["tokens"], row["starts"], row["ends"], strict=True))
+    spans = {
+        (row["text"][s.start : s.end], s.label) for s in bio_to_spans(tokens, [tags[t] for t in row["tags"]])
+    }
+    suggested = {(r["value"]["text"], r["value"]["labels"][0]) for r in entity_task.predictions[0].result}
+    assert spans == suggested

@@ -127,6 +127,14 @@ def push_command(
         int | None,
         typer.Option(min=0, help="Push only the first N articles (with --select: the N least sure)."),
     ] = None,
+    limit_sentences: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="With --select: push the least sure articles until they hold N sentences (the last one may go "
+            "past N). The strategies rank short articles first, so this is the budget to use.",
+        ),
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = 1000,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Write the tasks JSON instead of importing.")
@@ -153,12 +161,16 @@ def push_command(
         ctx.fail("choose one source of pre-annotations: --predictions MODEL_URI or --rules")
     if select is not None and not predictions:
         ctx.fail("--select ranks by a claims model: add --predictions models:/toolkit-claims@champion")
+    if limit_sentences is not None and select is None:
+        ctx.fail(
+            "--limit-sentences is a budget for --select (without it, --limit N takes the first N articles)"
+        )
     with _progress_bar(not dry_run) as progress:
         result = push_tasks(
             articles,
             project or "",
             predictor=partial(pre_annotations, model_uris=predictions or (), rules=rules),
-            selector=active_selector(predictions or (), select.value) if select else None,
+            selector=active_selector(predictions or (), select.value, limit_sentences) if select else None,
             limit=limit,
             batch_size=batch_size,
             output=output if dry_run else None,
@@ -217,6 +229,11 @@ def pull_command(
     counts = result.report.summary()
     if result.adjudicated:
         counts += f", {result.adjudicated} adjudicated in the review project (preferred over the annotators')"
+    if result.reviewed:
+        counts += (
+            f", {counted(result.reviewed, 'suspect decision')} from the review project written into their "
+            "articles (preferred over the annotators')"
+        )
     if result.written:
         typer.echo(f"pulled {result.project!r} into {result.path}: {counts}")
     elif not result.report.tasks:
@@ -229,7 +246,7 @@ PUSH_EXAMPLES = (
     'toolkit push articles.jsonl --project "News claims" --rules',
     'toolkit push articles.jsonl -p "News claims" --predictions models:/toolkit-claims@champion',
     "toolkit push articles.jsonl --rules --dry-run --output tasks.json",
-    'toolkit push articles.jsonl -p "News claims" --predictions models:/toolkit-claims@champion --select uncertainty --limit 50',
+    'toolkit push articles.jsonl -p "News claims" --predictions models:/toolkit-claims@champion --select margin --limit-sentences 500',
 )
 
 

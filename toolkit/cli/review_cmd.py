@@ -1,4 +1,5 @@
-"""`toolkit review`: the claim labels a model trained on the other articles disagrees with most confidently."""
+"""`toolkit review`: the claim labels or entity spans a model trained on the other articles disagrees with most
+confidently."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ def review_command(
     experiment: Annotated[
         Path,
         typer.Argument(
-            help="A claims experiment file: its model gives the probabilities.", exists=True, dir_okay=False
+            help="A claims or entities experiment file: its model gives the probabilities.",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     data: Annotated[
@@ -33,33 +36,35 @@ def review_command(
             "--project",
             "-p",
             help="Also send the first --limit suspects to the Label Studio project '<NAME> · review', the "
-            "suggested status as a prediction, the reason in the task data.",
+            "suggested status or spans as a prediction, the reason in the task data; `toolkit pull` brings the "
+            "lead's decisions back.",
         ),
     ] = None,
 ) -> None:
-    """List probable label errors in a claims dataset (confident learning on out-of-fold probabilities).
+    """List probable label errors in a claims or entities dataset (confident learning on out-of-fold
+    probabilities): wrong statuses, or missing, extra, mistyped and misplaced entity spans.
 
     Server and API key (--project): see `toolkit labelstudio --help`."""
     from dataclasses import asdict
 
     from toolkit.io import write_jsonl_atomic
-    from toolkit.training.review import review_claims
+    from toolkit.training.review import review
 
-    findings, reviewed = review_claims(data, experiment, folds=folds, seed=seed)
+    findings, reviewed = review(data, experiment, folds=folds, seed=seed)
     typer.echo(
         f"{len(findings)} suspects among {reviewed} sentences (train and validation), most certain first:"
     )
     for finding in findings[:limit]:
         suspect = finding.suspect
         typer.echo(
-            f"  {finding.sentence_id}  {suspect.given} → {suspect.suggested} "
+            f"  {finding.sentence_id}  {finding.given} → {finding.suggested} "
             f"({suspect.given_probability:.2f} vs {suspect.suggested_probability:.2f})  {finding.text[:100]}"
         )
     if output is not None:
         write_jsonl_atomic(output, ({**asdict(f), "margin": f.suspect.margin} for f in findings))
         typer.echo(f"wrote {len(findings)} suspects to {output}")
     if project is not None:
-        from toolkit.labelstudio.adjudicate import send_suspects
+        from toolkit.labelstudio.suspects import send_suspects
         from toolkit.text.words import counted
 
         sent = send_suspects(project, findings[:limit])
@@ -76,6 +81,7 @@ def register(root: typer.Typer) -> None:
         epilog=example(
             "toolkit review experiments/claims-logreg.toml --data data/corpus --limit 10",
             "toolkit review experiments/claims-svm-cues.toml -o suspects.jsonl",
+            'toolkit review experiments/entities-crf.toml --limit 50 --project "News entities"',
             'toolkit review experiments/claims-logreg.toml --limit 50 --project "News claims"',
         ),
     )(review_command)

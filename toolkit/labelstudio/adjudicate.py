@@ -7,10 +7,10 @@ Two kinds of review task go there, told apart by `data.review`:
   accepts one, corrects it and submits. `toolkit pull --project NAME` then adds that annotation to the article's
   task in the snapshot, marked ground truth: `dataset build` prefers it over the annotators'
   (`exports.choose_annotation`) and `toolkit agreement` leaves it out of the figures (no independent annotation).
-- `suspect` (`toolkit review ... --project NAME`): one task per sentence whose claim status a model doubts, the
-  suggested status as a prediction, the reason (given and suggested status, their probabilities) in the task
-  data, where the Data Manager shows it as columns. A lead's decision there is not yet pulled back: the task is
-  one sentence, and pull does not rewrite an annotator's article from it.
+- `suspect` (`toolkit review ... --project NAME`, suspects.py): one task per sentence whose claim status or entity
+  spans a model doubts, the model's reading as a prediction, the reason in the task data, where the Data Manager
+  shows it as columns. `toolkit pull --project NAME` writes the lead's decision into the article's chosen
+  annotation, over that sentence only, and adds the result marked ground truth, as for adjudications.
 
 Every review task carries a `review_key`; a task whose key is already in the review project is not sent again,
 so re-running either command adds only what is new.
@@ -19,7 +19,7 @@ so re-running either command adds only what is new.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from typing import Any
 from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, collect, connect
 from toolkit.labelstudio.exports import TaskAnnotation
-from toolkit.schema import DEFAULT_SCHEMA, TEXT_NAME, load_schema
+from toolkit.schema import DEFAULT_SCHEMA, TEXT_NAME
 from toolkit.text.words import counted
 
 __all__ = [
@@ -35,10 +35,9 @@ __all__ = [
     "ReviewResult",
     "review_title",
     "adjudication_tasks",
-    "suspect_tasks",
     "send_review_tasks",
-    "send_suspects",
     "merge_adjudications",
+    "newest_decision",
 ]
 
 REVIEW_SUFFIX = " · review"
@@ -112,53 +111,6 @@ def adjudication_tasks(
     return tasks
 
 
-def suspect_tasks(findings: Iterable[Any], claims_group: str = "claims") -> list[dict[str, Any]]:
-    """One review task per suspect sentence: `findings` are toolkit.training.review.Finding objects (anything
-    with article_id, sentence_id, split, text and a suspect with given, suggested and their probabilities)."""
-    tasks = []
-    for finding in findings:
-        suspect, text = finding.suspect, finding.text
-        reason = (
-            f"labelled {suspect.given} ({suspect.given_probability:.2f}), "
-            f"model suggests {suspect.suggested} ({suspect.suggested_probability:.2f})"
-        )
-        data = {
-            "text": text,
-            "reason": reason,
-            "article_id": finding.article_id,
-            "sentence_id": finding.sentence_id,
-            "split": finding.split,
-            "sentences": [[0, len(text)]],
-            "review": "suspect",
-            "review_key": f"suspect:{finding.sentence_id}:{suspect.given}",
-            "given": suspect.given,
-            "suggested": suspect.suggested,
-            "given_probability": round(float(suspect.given_probability), 4),
-            "suggested_probability": round(float(suspect.suggested_probability), 4),
-        }
-        result = []
-        if suspect.suggested != "NONE" and text.strip():
-            start = len(text) - len(text.lstrip())
-            end = len(text.rstrip())
-            value = {"start": start, "end": end, "text": text[start:end], "labels": [suspect.suggested]}
-            result.append(
-                {
-                    "id": "s0",
-                    "from_name": claims_group,
-                    "to_name": TEXT_NAME,
-                    "type": "labels",
-                    "value": value,
-                }
-            )
-        prediction = {
-            "model_version": f"suggested {suspect.suggested}",
-            "score": round(float(suspect.suggested_probability), 4),
-            "result": result,
-        }
-        tasks.append({"data": data, "predictions": [prediction]})
-    return tasks
-
-
 def _review_keys(client: Client, project_id: int) -> set[str]:
     def listing() -> set[str]:
         pager = client.sdk.tasks.list(
@@ -202,6 +154,17 @@ def send_review_tasks(
     return ReviewResult(title, init.project_id, init.url, init.created, sent, len(tasks) - len(new))
 
 
+def newest_decision(review: dict[str, Any], *, empty: bool) -> dict[str, Any] | None:
+    """The newest annotation a lead submitted on a review task; a cancelled (skipped) one is no decision, nor
+    an empty one unless `empty` (on a suspect sentence, "no claim, no entity here" is a decision)."""
+    decisions = [
+        a
+        for a in review.get("annotations") or []
+        if isinstance(a, dict) and not a.get("was_cancelled") and (empty or a.get("result"))
+    ]
+    return max(decisions, key=lambda a: (a.get("updated_at") or "", a.get("id") or 0), default=None)
+
+
 def merge_adjudications(
     tasks: list[dict[str, Any]],
     review_tasks: Sequence[dict[str, Any]],
@@ -226,14 +189,9 @@ def merge_adjudications(
         data = review.get("data") or {}
         if data.get("review") != "adjudicate" or data.get("source_project") not in (None, project_id):
             continue
-        decisions = [
-            a
-            for a in review.get("annotations") or []
-            if isinstance(a, dict) and not a.get("was_cancelled") and a.get("result")
-        ]
-        if not decisions:
+        decision = newest_decision(review, empty=False)
+        if decision is None:
             continue
-        decision = max(decisions, key=lambda a: (a.get("updated_at") or "", a.get("id") or 0))
         target = by_id.get(data.get("source_task")) or by_article.get(str(data.get("article_id")))
         if target is None or target["data"].get("text") != data.get("text"):
             continue  # the article's task is gone or its text changed: the decision no longer applies
@@ -250,11 +208,3 @@ def merge_adjudications(
         annotations.append(merged)
         added += 1
     return added
-
-
-def send_suspects(
-    project: str, findings: Iterable[Any], *, schema_path: Path = DEFAULT_SCHEMA, client: Client | None = None
-) -> ReviewResult:
-    """`toolkit review ... --project NAME`: the suspects as review tasks in `<project> · review`."""
-    tasks = suspect_tasks(findings, load_schema(schema_path).claims.name)
-    return send_review_tasks(project, tasks, schema_path=schema_path, client=client)

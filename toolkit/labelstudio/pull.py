@@ -10,7 +10,8 @@ pull fails, and the next pull deletes those a killed pull left.
 
 When the project has a review project (`<NAME> · review`, adjudicate.py), the adjudications a lead submitted there
 are added to their tasks in the snapshot, marked ground truth, so that `dataset build` prefers them over the
-annotators' annotations; the pull counts them.
+annotators' annotations; so are the lead's decisions on suspect sentences (suspects.py), written into the
+article's chosen annotation. The pull counts both.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class PullResult:
     temporary_removed: int = 0
     exports_deleted: int = 0
     adjudicated: int = 0  # adjudications from the review project added to their tasks, marked ground truth
+    reviewed: int = 0  # decisions on suspect sentences from the review project written into their articles
 
     @property
     def written(self) -> bool:
@@ -221,7 +223,7 @@ def pull(
         if file is None:
             result.exports_deleted = delete_leftover_exports(client, project_id)
             tasks = fetch_export(client, project_id)
-            result.adjudicated = _adjudications(client, project, project_id, tasks)
+            result.adjudicated, result.reviewed = _review_decisions(client, project, project_id, tasks)
         result.report = parse_export(tasks, schema, source, strict=False).report
         result.latest = latest_snapshot(folder)
         # Nothing annotated yet: an empty snapshot would only become the "latest" that dataset build reads.
@@ -232,15 +234,22 @@ def pull(
     return result
 
 
-def _adjudications(client: Client, project: str, project_id: int, tasks: list[dict[str, Any]]) -> int:
-    """Add the review project's adjudications to `tasks` (see adjudicate.merge_adjudications); 0 without one."""
+def _review_decisions(
+    client: Client, project: str, project_id: int, tasks: list[dict[str, Any]]
+) -> tuple[int, int]:
+    """Add the review project's decisions to `tasks`: (adjudications, suspect decisions); (0, 0) without one.
+    Adjudications go first: a decision on a suspect sentence is written into what the article's adjudication
+    (when it has one) says."""
     from toolkit.labelstudio.adjudicate import merge_adjudications, review_title
+    from toolkit.labelstudio.suspects import merge_suspect_decisions
 
     review = client.find_project(review_title(project))
     if review is None:
-        return 0
+        return 0, 0
     delete_leftover_exports(client, review.id)
-    return merge_adjudications(tasks, fetch_export(client, review.id), project_id, review.id)
+    decisions = fetch_export(client, review.id)
+    adjudicated = merge_adjudications(tasks, decisions, project_id, review.id)
+    return adjudicated, merge_suspect_decisions(tasks, decisions, project_id, review.id)
 
 
 def _project_id(tasks: list[Any]) -> int | None:

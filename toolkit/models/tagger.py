@@ -262,6 +262,12 @@ class EntityTagger(BaseEstimator):
             for start, n in zip(batch.starts, batch.lengths, strict=True)
         ]
 
+    def predict_marginals(self, X: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Per sentence, the (tokens, tags) marginal probability of every tag of `classes_` at every token
+        (forward-backward under the BIO constraints): what confident learning on entity spans reads."""
+        batch, _, marginals = self._decode(as_sentences(X), with_scores=True, full=True)
+        return [marginals[start : start + n] for start, n in zip(batch.starts, batch.lengths, strict=True)]
+
     def score(self, X: Sequence[Sequence[str]], y: Sequence[Sequence[str]]) -> float:
         """Span-level micro F1 (exact start, end and type; conlleval semantics)."""
         from toolkit.models.metrics import span_metrics
@@ -484,12 +490,16 @@ class EntityTagger(BaseEstimator):
 
     # ---- decoding ----------------------------------------------------------------------------------------
 
-    def _decode(self, sentences: list[list[str]], with_scores: bool) -> tuple[Batch, np.ndarray, np.ndarray]:
+    def _decode(
+        self, sentences: list[list[str]], with_scores: bool, full: bool = False
+    ) -> tuple[Batch, np.ndarray, np.ndarray]:
+        """(batch, best tags, scores): the predicted tag's marginal per token, or with `full` every tag's."""
         check_is_fitted(self, "coef_")
         batch = Batch(sentences)
         rows = self.feature_rows_[self._features(batch)]
         tags = np.zeros(len(batch.type_ids), dtype=np.int64)
         confidence = np.ones(len(batch.type_ids))
+        every = np.zeros((len(batch.type_ids), len(self.classes_))) if full else None
         trans = np.where(self.allowed_transitions_, self.transition_, -np.inf)
         start = np.where(self.allowed_start_, self.start_, -np.inf)
         exp_trans, exp_start, exp_end = np.exp(trans), np.exp(start), np.exp(self.end_)
@@ -502,7 +512,9 @@ class EntityTagger(BaseEstimator):
                 marginals, _ = forward_backward(potentials, exp_trans, exp_start, exp_end)
                 chosen = np.take_along_axis(marginals, paths[:, :, None], axis=2)[:, :, 0]
                 confidence[index] = np.clip(chosen, np.finfo(float).tiny, 1.0)
-        return batch, tags, confidence
+                if every is not None:
+                    every[index] = marginals
+        return batch, tags, confidence if every is None else every
 
 
 def _sentence_weights(sample_weight: Sequence[float] | np.ndarray | None, n: int) -> np.ndarray:

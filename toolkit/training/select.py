@@ -10,6 +10,11 @@ Manager sorts the queue by it (descending):
   moment of picking, which never increases along the ranking.
 
 An article without sentences scores 0: there is nothing in it for the claim model to learn.
+
+A budget can count sentences instead of articles (`sentences=N`): the strategies rank short articles first (one
+uncertain sentence is a high mean), so N articles can be a tenth of the annotation work of N random ones. With a
+sentence budget the articles are taken in ranked order until they hold N sentences; the last one may take the
+total past N, so that an article longer than the whole budget is still sent rather than nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import numpy as np
 
 from toolkit.errors import ToolkitError
 
-__all__ = ["STRATEGIES", "Pick", "uncertainty", "margin", "rank", "select"]
+__all__ = ["STRATEGIES", "Pick", "uncertainty", "margin", "rank", "select", "within_budget"]
 
 STRATEGIES = ("uncertainty", "margin", "diverse")
 # How much a diverse pick's score drops per unit of cosine similarity to its nearest already-picked article.
@@ -64,14 +69,21 @@ def rank(
     strategy: str,
     texts: Sequence[str] | None = None,
     limit: int | None = None,
+    sentences: int | None = None,
 ) -> list[Pick]:
-    """The candidates in the order to label them (at most `limit`), each with its score.
+    """The candidates in the order to label them (at most `limit`, and up to `sentences` sentences), each with
+    its score.
 
     `probabilities[i]` holds candidate i's sentence × class probabilities; `diverse` also needs the candidates'
     `texts`. Ties keep the candidates' order, so a ranking is the same on every run."""
     _check(strategy)
     count = len(probabilities)
     limit = count if limit is None else max(0, min(limit, count))
+    if sentences is not None:
+        # Which articles fit depends on the order, so rank all of them (up to `limit`) and cut after.
+        picks = rank(probabilities, strategy, texts, limit)
+        sizes = [len(p) for p in probabilities]
+        return picks[: within_budget([pick.index for pick in picks], sizes, sentences)]
     score_of = margin if strategy == "margin" else uncertainty
     base = np.array([score_of(p) for p in probabilities], dtype=float)
     if strategy != "diverse" or limit < 2:
@@ -80,6 +92,18 @@ def rank(
     if texts is None or len(texts) != count:
         raise ToolkitError("diverse selection needs the text of every candidate")
     return _diverse(base, texts, limit)
+
+
+def within_budget(order: Sequence[int], sizes: Sequence[int], sentences: int) -> int:
+    """How many of the candidates in `order` to take so that they hold `sentences` sentences, candidate i
+    holding `sizes[i]`; the last one taken may take the total past the budget (none is taken after it)."""
+    taken, total = 0, 0
+    for index in order:
+        if total >= sentences:
+            break
+        taken += 1
+        total += sizes[index]
+    return taken
 
 
 def _diverse(base: np.ndarray, texts: Sequence[str], limit: int) -> list[Pick]:
@@ -104,7 +128,12 @@ def _diverse(base: np.ndarray, texts: Sequence[str], limit: int) -> list[Pick]:
 
 
 def select(
-    probabilities: Sequence[np.ndarray], strategy: str, texts: Sequence[str] | None = None, limit: int = 0
+    probabilities: Sequence[np.ndarray],
+    strategy: str,
+    texts: Sequence[str] | None = None,
+    limit: int | None = 0,
+    sentences: int | None = None,
 ) -> list[int]:
-    """The indices of the `limit` candidates to label next (random selection is the caller's, it needs no model)."""
-    return [pick.index for pick in rank(probabilities, strategy, texts, limit)]
+    """The indices of the candidates to label next, at most `limit` of them and up to `sentences` sentences
+    (random selection is the caller's, it needs no model)."""
+    return [pick.index for pick in rank(probabilities, strategy, texts, limit, sentences)]
