@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,14 @@ from toolkit.dataset.importers.hipe import read_hipe
 from toolkit.dataset.importers.sentences import read_sentences
 from toolkit.dataset.importers.szeged import LABELS as UNCERTAINTY_LABELS
 from toolkit.dataset.importers.szeged import read_uncertainty_xml
+from toolkit.dataset.importers.weak import (
+    MEANTIME_LABELS,
+    NEWSSD_LABELS,
+    POLNEAR_LABELS,
+    read_meantime,
+    read_newssd,
+    read_polnear,
+)
 from toolkit.errors import ToolkitError
 from toolkit.project import SEED
 from toolkit.text.bio import repair_bio
@@ -45,6 +53,7 @@ __all__ = [
     "parse_label_map",
     "parse_split_names",
     "split_of_name",
+    "text_key",
 ]
 
 Reader = Callable[..., Corpus]
@@ -91,6 +100,18 @@ FORMATS: dict[str, FormatSpec] = {
         "BioScope XML (uncertain = speculation cue)",
         UNCERTAINTY_LABELS,
     ),
+    "meantime": FormatSpec(
+        read_meantime,
+        "claims",
+        "en",
+        {},
+        "MEANTIME factuality CoNLL (hedged/future/certain)",
+        MEANTIME_LABELS,
+    ),
+    "polnear": FormatSpec(
+        read_polnear, "claims", "en", {}, "PolNeAR split folders (speech/belief attribution)", POLNEAR_LABELS
+    ),
+    "newssd": FormatSpec(read_newssd, "claims", "en", {}, "NewsSD-ENG CSV (SUBJ/OBJ)", NEWSSD_LABELS),
 }
 
 # Words in a file name that say its split.
@@ -279,8 +300,12 @@ def import_corpus(
     validation_fraction: float = 0.15,
     test_fraction: float = 0.15,
     lang: str | None = None,
+    exclude: Collection[str] = (),
 ) -> ImportResult:
-    """Read public-format files and write a toolkit dataset; see the module docstring for the rules."""
+    """Read public-format files and write a toolkit dataset; see the module docstring for the rules.
+
+    `exclude` holds document ids and sentence keys (`text_key`) to leave out: what another dataset already
+    scores, so that a weakly labelled copy of it never trains a model judged on it."""
     from toolkit.dataset import SPLITS, split_groups, write_dataset
 
     if format not in FORMATS:
@@ -301,6 +326,8 @@ def import_corpus(
         corpus = spec.reader(path, name=name, lang=spec.lang)
         for document in corpus.documents if lang is not None else ():
             document.lang = lang
+        if exclude:
+            _exclude(corpus, exclude, counters)
         make_rows = _entity_rows if spec.task == "entities" else _claim_rows
         rows = [make_rows(document, effective_map, counters) for document in corpus.documents]
         per_file.append((corpus.documents, rows))
@@ -355,6 +382,26 @@ def import_corpus(
         Path(output), {spec.task: tables}, {spec.task: label_names}, sources=sources, seed=seed, report=report
     )
     return ImportResult(Path(output), spec.task, manifest, report)
+
+
+def text_key(text: str) -> str:
+    """A sentence reduced to its lowercased letters and digits: the same sentence tokenised or spaced apart
+    ("said , " / "said,") or with other quotes gives the same key."""
+    return "".join(character for character in text.lower() if character.isalnum())
+
+
+def _exclude(corpus: Corpus, exclude: Collection[str], counters: Counter) -> None:
+    kept = []
+    for document in corpus.documents:
+        if document.id in exclude:
+            counters["excluded.documents"] += 1
+            continue
+        sentences = [s for s in document.sentences if text_key(s.text) not in exclude]
+        counters["excluded.sentences"] += len(document.sentences) - len(sentences)
+        document.sentences = sentences
+        if sentences:
+            kept.append(document)
+    corpus.documents[:] = kept
 
 
 def _digest(path: Path) -> str:
