@@ -17,13 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import claims_sources
 import cli_check
 import entities
 import hedges
 import scaling
 from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, table, versions, write_results
 
-SECTIONS = ("entities", "hedges", "scaling", "cli")
+SECTIONS = ("entities", "hedges", "claims", "scaling", "cli")
 # A doubling that costs up to this much is counted as linear: even CPU time wobbles a little between runs.
 LINEAR_TOLERANCE = 2.1
 
@@ -156,6 +157,9 @@ def report(results: dict[str, Any], info: dict[str, str], command: str, seconds:
             "### Hedge detection (Szeged uncertainty, BioScope)",
             hedges.markdown(results["hedges"]),
         ]
+    if "claims" in results:
+        parts += ["", "### Claims: weak public sources and features, one at a time (validation)",
+                  "\n\n".join(claims_sources.__doc__.split("\n\n")[1:-1]), "", claims_sources.markdown(results["claims"])]  # fmt: skip
     if "scaling" in results:
         parts += ["", "### Scaling: EntityTagger on 1×, 2×, 4×, 8× CoNLL-2003 train (repeated)",
                   scaling.markdown(results["scaling"])]  # fmt: skip
@@ -193,7 +197,13 @@ def main() -> None:
         log(f"{args.data}: no corpus folder; every benchmark is skipped")
     start = time.perf_counter()
     info = {**machine(), "git": _git()}
-    modules = {"entities": entities, "hedges": hedges, "scaling": scaling, "cli": cli_check}
+    modules = {
+        "entities": entities,
+        "hedges": hedges,
+        "claims": claims_sources,
+        "scaling": scaling,
+        "cli": cli_check,
+    }
     results: dict[str, Any] = {}
     for name in chosen:
         try:
