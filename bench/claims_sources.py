@@ -76,6 +76,11 @@ ROWS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, str], float]]]] 
         {"new_patterns": True},
         [(*SZEGED, 0.1), (*MEANTIME, 0.5), (*POLNEAR, 0.3), (*NEWSSD, 0.3)],
     ),
+    # experiments/claims-transfer-weak.toml: the two sources that helped their own held-out set most per point lost.
+    "+ szeged w 0.1 + newssd w 0.3, new patterns, C 0.5": (
+        {"new_patterns": True, "C": 0.5},
+        [(*SZEGED, 0.1), (*NEWSSD, 0.3)],
+    ),
     # experiments/claims-transfer.toml: C = 0.5 is what its cv = "source" search picks of 0.5, 1 and 2.
     "chosen: claims-transfer (new patterns, C 0.5, no source)": ({"new_patterns": True, "C": 0.5}, []),
 }
