@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.dataset.importers.brat import WINER_LABELS, read_brat
-from toolkit.dataset.importers.common import Corpus, Document, LabelledSentence, TaggedSentence
+from toolkit.dataset.importers.common import (
+    Corpus,
+    Document,
+    LabelledSentence,
+    TaggedSentence,
+    exclude_known,
+    text_key,
+)
 from toolkit.dataset.importers.conll import read_conll
 from toolkit.dataset.importers.finer import read_finer
 from toolkit.dataset.importers.hipe import read_hipe
@@ -327,7 +334,7 @@ def import_corpus(
         for document in corpus.documents if lang is not None else ():
             document.lang = lang
         if exclude:
-            _exclude(corpus, exclude, counters)
+            exclude_known(corpus, exclude, counters)
         make_rows = _entity_rows if spec.task == "entities" else _claim_rows
         rows = [make_rows(document, effective_map, counters) for document in corpus.documents]
         per_file.append((corpus.documents, rows))
@@ -382,26 +389,6 @@ def import_corpus(
         Path(output), {spec.task: tables}, {spec.task: label_names}, sources=sources, seed=seed, report=report
     )
     return ImportResult(Path(output), spec.task, manifest, report)
-
-
-def text_key(text: str) -> str:
-    """A sentence reduced to its lowercased letters and digits: the same sentence tokenised or spaced apart
-    ("said , " / "said,") or with other quotes gives the same key."""
-    return "".join(character for character in text.lower() if character.isalnum())
-
-
-def _exclude(corpus: Corpus, exclude: Collection[str], counters: Counter) -> None:
-    kept = []
-    for document in corpus.documents:
-        if document.id in exclude:
-            counters["excluded.documents"] += 1
-            continue
-        sentences = [s for s in document.sentences if text_key(s.text) not in exclude]
-        counters["excluded.sentences"] += len(document.sentences) - len(sentences)
-        document.sentences = sentences
-        if sentences:
-            kept.append(document)
-    corpus.documents[:] = kept
 
 
 def _digest(path: Path) -> str:
