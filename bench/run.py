@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import claims_sources
 import cli_check
 import entities
 import entity_features
@@ -24,7 +25,7 @@ import hedges
 import scaling
 from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, table, versions, write_results
 
-SECTIONS = ("entities", "entity_features", "hedges", "scaling", "cli")
+SECTIONS = ("entities", "entity_features", "hedges", "claims", "scaling", "cli")
 # A doubling that costs up to this much is counted as linear: even CPU time wobbles a little between runs.
 LINEAR_TOLERANCE = 2.1
 
@@ -161,6 +162,9 @@ def report(results: dict[str, Any], info: dict[str, str], command: str, seconds:
             "### Hedge detection (Szeged uncertainty, BioScope)",
             hedges.markdown(results["hedges"]),
         ]
+    if "claims" in results:
+        parts += ["", "### Claims: weak public sources and features, one at a time (validation)",
+                  "\n\n".join(claims_sources.__doc__.split("\n\n")[1:-1]), "", claims_sources.markdown(results["claims"])]  # fmt: skip
     if "scaling" in results:
         parts += ["", "### Scaling: EntityTagger on 1×, 2×, 4×, 8× CoNLL-2003 train (repeated)",
                   scaling.markdown(results["scaling"])]  # fmt: skip
@@ -202,6 +206,7 @@ def main() -> None:
         "entities": entities,
         "entity_features": entity_features,
         "hedges": hedges,
+        "claims": claims_sources,
         "scaling": scaling,
         "cli": cli_check,
     }

@@ -11,7 +11,7 @@ from toolkit.cli import app
 from toolkit.dataset import build_dataset
 from toolkit.errors import ToolkitError
 from toolkit.training.experiments import load_experiment
-from toolkit.training.search import folds, parse_search
+from toolkit.training.search import folds, parse_search, source_group
 
 ENTITIES = '[experiment]\nname = "ent"\ntask = "entities"\n[model]\nestimator = "EntityTagger"\n'
 TAGGER = 'feature_set = "basic"\nn_features = 4096\nmax_iter = 2\n'
@@ -46,15 +46,15 @@ def experiment_file(tmp_path, text, name="exp.toml"):
         ),
         (
             "params = {window = [1, 2]}\ncv = 1",
-            '`search.cv` must be an integer >= 2 (folds) or "language", got 1',
+            '`search.cv` must be an integer >= 2 (folds), "language" or "source", got 1',
         ),
         (
             "params = {window = [1, 2]}\ncv = true",
-            '`search.cv` must be an integer >= 2 (folds) or "language", got True',
+            '`search.cv` must be an integer >= 2 (folds), "language" or "source", got True',
         ),
         (
             'params = {window = [1, 2]}\ncv = "languages"',
-            "`search.cv` must be an integer >= 2 (folds) or \"language\", got 'languages'",
+            '`search.cv` must be an integer >= 2 (folds), "language" or "source", got \'languages\'',
         ),
         (
             'params = {window = [1, 2]}\nscoring = "macro_f1"',
@@ -76,7 +76,8 @@ def test_train_reports_a_bad_search_table_as_one_line_before_reading_data(tmp_pa
     result = CliRunner().invoke(app, ["train", str(path), "--data", str(tmp_path / "missing")])
     assert result.exit_code == 1
     assert (
-        result.output == f'error: {path}: `search.cv` must be an integer >= 2 (folds) or "language", got 0\n'
+        result.output
+        == f'error: {path}: `search.cv` must be an integer >= 2 (folds), "language" or "source", got 0\n'
     )
 
 
@@ -284,3 +285,34 @@ def test_train_with_language_cv_picks_a_candidate_by_cross_language_score(tmp_pa
     best = result.search.best
     assert best.mean == pytest.approx(sum(best.folds) / 2)
     assert result.params["search.best.use_structure"] in ("True", "False")
+
+
+# ---- cv = "source": leave one corpus part out ----------------------------------------------------------------
+
+
+def test_source_groups_tell_corpus_parts_apart():
+    assert source_group("en-100911", "en") == "en/en"
+    assert source_group("newssd-train-097", "en") == "en/newssd"
+    assert source_group("2016_01_01-001", "fr") == "fr"
+
+
+def test_source_cv_holds_out_one_corpus_part_per_fold(tmp_path, small_data):
+    from toolkit.dataset import load_dataset
+    from toolkit.tasks import TASKS
+    from toolkit.training.search import run_search
+
+    search = '[search]\nparams = {C = [0.5, 4.0]}\ncv = "source"\n'
+    experiment = load_experiment(
+        experiment_file(tmp_path, CLAIMS + "use_char = false\nmin_df = 1\n" + search)
+    )
+    spec = parse_search(experiment)
+    dataset, _ = load_dataset(small_data, "claims")
+    X, y = TASKS["claims"].xy(dataset["train"])
+    # Two parts in one language: articles "news-…" and "wire-…" are told apart although both are French.
+    groups = [f"{'news' if i % 2 else 'wire'}-{i // 4}" for i in range(len(y))]
+    outcome = run_search(experiment, spec, X, y, groups, seed=3, languages=["fr"] * len(y))
+    assert all(len(candidate.folds) == 2 for candidate in outcome.candidates)
+    with pytest.raises(ToolkitError, match="needs a train split in two sources"):
+        run_search(
+            experiment, spec, X, y, [f"a-{i}" for i in range(len(y))], seed=3, languages=["fr"] * len(y)
+        )

@@ -156,3 +156,37 @@ def import_command(
         typer.echo(
             f"  warning: --label-map names labels not in the corpus: {', '.join(result.report['label_map_unused'])}"
         )
+
+
+@app.command(
+    "public-claims",
+    cls=Command,
+    epilog=example(
+        "toolkit dataset public-claims --shared ../shared/data --corpus data/corpus -o data/public"
+    ),
+)
+def public_claims(
+    shared: Annotated[Path, typer.Option(help="Folder of the public corpora.")] = Path("../shared/data"),
+    corpus: Annotated[
+        Path, typer.Option(help="The shipped dataset: its validation and test sentences are left out.")
+    ] = DATA,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder of the datasets to write.")] = Path(
+        "data/public"
+    ),
+    force: Annotated[bool, typer.Option(help="Rewrite datasets that are up to date.")] = False,
+) -> None:
+    """Weakly labelled claims datasets (Szeged, MEANTIME, PolNeAR, NewsSD) for `[[data.sources]]`."""
+    from toolkit.dataset.public_claims import build_public_claims
+
+    result = build_public_claims(shared, corpus, output, force=force)
+    for name, rows in result.written.items():
+        excluded = result.excluded[name]
+        typer.echo(
+            f"{output / name}: {', '.join(f'{split} {count}' for split, count in rows.items())} rows"
+            f" ({excluded['documents']} articles, {excluded['sentences']} sentences of {corpus}'s"
+            " validation/test left out)"
+        )
+    for name in result.up_to_date:
+        typer.echo(f"{output / name}: up to date")
+    for name, missing in result.skipped.items():
+        typer.echo(f"{name}: skipped, {missing} is absent")

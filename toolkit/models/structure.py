@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STRUCTURE_PATTERNS", "CLAUSE_MARKER", "structure_names", "clause_split"]
+__all__ = ["STRUCTURE_PATTERNS", "CLAUSE_MARKER", "FIRST_PATTERNS", "structure_names", "clause_split"]
 
 _SAY_EN = (
     r"said|says|say|told|tells|stated|states|announced|reported|added|claimed|confirmed|explained|noted|"
@@ -98,7 +98,41 @@ STRUCTURE_PATTERNS: list[tuple[str, str]] = [
     ("punctuation_only", r"^\W*$"),
     ("no_final_stop", r"[^.!?»”\"…)\s]\s*$"),
     ("number", r"\d+(?:[.,]\d+)*"),
+    # What the guidelines tell apart with the same verbs (appended after the ablation of bench/claims_sources.py):
+    # intent + infinitive is a plan not yet decided ("prévoit d'investir", "plans to buy": SPECULATIVE) while a
+    # verb of prediction with a clause or an amount is a forecast ("prévoit que", "predicts", "s'attend à une").
+    (
+        "intent_infinitive",
+        r"(?i)\b(?:prévoi\w*|envisag\w*|compt\w*|entend\w*|souhait\w*|veu\w*|voudrai\w*|projett\w*|"
+        r"cherch\w*|tent\w*|s['’]appr[eê]t\w*)\s+(?:d['’]|de\s+|à\s+)?(?:\w+\s+)?\w+(?:er|ir|re)\b"
+        r"|\b(?:plan|plans|planned|planning|intend\w*|aim\w*|seek\w*|sought|hop\w*|want\w*|look\w*|"
+        r"consider\w*|weigh\w*|explor\w*|prepar\w*)\s+(?:to\s+\w+|\w+ing)\b",
+    ),
+    (
+        "prediction_verb",
+        r"(?i)\b(?:prédi\w*|prévoi\w*\s+(?:que|qu['’]|une?|des|le|la|les)\b|s['’]attend\w*|tabl\w*\s+sur|"
+        r"anticip\w*|devrai\w*|predict\w*|forecast\w*|expect\w*|project\w*\s+(?:that|a|an|the)\b|"
+        r"(?:is|are)\s+(?:expected|forecast|projected|seen|likely)\s+to)\b",
+    ),
+    # An outcome hedged by a negated modal: "peuvent ne pas aboutir", "may not happen", "pourrait ne jamais".
+    (
+        "negated_modal",
+        r"(?i)\b(?:peu[tv]\w*|pourr\w*|risqu\w*)\s+(?:de\s+)?(?:ne|n['’])\s*(?:pas|jamais|plus)\b"
+        r"|\b(?:may|might|could)\s+(?:not|never)\b",
+    ),
+    # A source that is not named: the rumour reading of reported speech (guidelines 6.5).
+    (
+        "unnamed_source",
+        r"(?i)\b(?:sources?\s+(?:proches?|participant|informées?|au\s+fait|familiar|close|briefed)|"
+        r"selon\s+(?:des|plusieurs|un|une|nos)\s+(?:sources?|rapports?|médias?|informations?|presse)|"
+        r"(?:people|persons?|sources?)\s+(?:familiar|close|briefed|with\s+knowledge)|"
+        r"according\s+to\s+(?:a|one|two|several|people|sources?|reports?)|(?:un|a)\s+(?:rapport|report)\b|"
+        r"anonymity|anonymat)",
+    ),
 ]
+
+# The patterns before the four above: what bench/claims_sources.py's rows before them were measured with.
+FIRST_PATTERNS = 23
 
 # A relative or complement clause begins at the first of these (after the first word): qui/que/dont/which/that/who.
 CLAUSE_MARKER = r"(?i)(?<=\S)\s+(?:qui|que|qu['’]|dont|lequel|laquelle|lesquels|which|that|who|whom|whose)\b"

@@ -6,6 +6,7 @@
     n_iter = 4                          # random only: how many candidates to draw (default 10, at most the grid)
     cv = 3                              # folds; every sentence of an article stays in one fold
                                         # or cv = "language": train on all languages but one, score on it
+                                        # or cv = "source": train on all corpus parts but one, score on it
     scoring = "macro_f1"                # claims: macro_f1 (default), weighted_f1, accuracy; entities: span_f1
 
 The best candidate is refit on the whole train split and becomes the run's model; `toolkit train` scores it on
@@ -13,6 +14,9 @@ validation and test like any other model; `toolkit.tracking.log` logs one nested
 
 `cv = "language"` leaves one language out per fold (train on fr, score en; train on en, score fr): the search then
 chooses what carries to a language, and so to a source, the model never saw, rather than what fits the mix.
+`cv = "source"` leaves one part of the corpus out per fold: a part is a language and the leading letters of the
+article ids (`source_group`: the shipped corpus has fr (WiNER), en/en (MEANTIME) and en/newssd), so the search
+scores what carries to a source it never saw even within one language.
 
 With a Dask scheduler (`on_dask(ADDRESS)` around the fit, or `run_search(..., scheduler=ADDRESS)`) the candidates'
 fits run on that cluster's workers through joblib's Dask backend; the workers need the toolkit installed.
@@ -20,6 +24,7 @@ fits run on that cluster's workers through joblib's Dask backend; the workers ne
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +46,7 @@ __all__ = [
     "on_dask",
     "param_text",
     "describe",
+    "source_group",
 ]
 
 METHODS = ("grid", "random")
@@ -50,13 +56,14 @@ SCORINGS = {"claims": ("macro_f1", "weighted_f1", "accuracy"), "entities": ("spa
 DEFAULT_FOLDS = 3
 DEFAULT_ITERATIONS = 10
 LANGUAGE_CV = "language"
+SOURCE_CV = "source"
 
 
 @dataclass(frozen=True)
 class SearchSpec:
     method: str
     params: dict[str, list[Any]]
-    cv: int | str  # a number of folds grouped by article, or "language"
+    cv: int | str  # a number of folds grouped by article, "language" or "source"
     scoring: str
     n_iter: int | None = None
 
@@ -138,9 +145,9 @@ def parse_search(experiment: Experiment) -> SearchSpec | None:
         if not _is_int(n_iter) or n_iter < 1:
             raise ToolkitError(f"{path}: `search.n_iter` must be an integer >= 1, got {n_iter!r}")
     cv = raw.get("cv", DEFAULT_FOLDS)
-    if cv != LANGUAGE_CV and (not _is_int(cv) or cv < 2):
+    if cv not in (LANGUAGE_CV, SOURCE_CV) and (not _is_int(cv) or cv < 2):
         raise ToolkitError(
-            f'{path}: `search.cv` must be an integer >= 2 (folds) or "{LANGUAGE_CV}", got {cv!r}'
+            f'{path}: `search.cv` must be an integer >= 2 (folds), "{LANGUAGE_CV}" or "{SOURCE_CV}", got {cv!r}'
         )
     task = ESTIMATORS[estimator][2]
     scoring = raw.get("scoring", SCORINGS[task][0])
@@ -194,11 +201,11 @@ def _scorer(scoring: str) -> Any:
 
 
 def folds(cv: int | str, seed: int) -> Any:
-    """`cv` folds that keep each article's sentences together, shuffled by `seed`; for "language", one fold per
-    language, held out in turn (the groups are then the sentences' languages)."""
+    """`cv` folds that keep each article's sentences together, shuffled by `seed`; for "language" and "source",
+    one fold per language or corpus part, held out in turn (the groups are then those of the sentences)."""
     from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 
-    if cv == LANGUAGE_CV:
+    if cv in (LANGUAGE_CV, SOURCE_CV):
         return LeaveOneGroupOut()
     return GroupKFold(n_splits=cv, shuffle=True, random_state=seed)
 
@@ -254,18 +261,25 @@ def run_search(
 
     if n_jobs == 0:
         raise ToolkitError("--n-jobs must be a number of parallel jobs, or -1 for one per core; got 0")
-    if spec.cv == LANGUAGE_CV:
+    if spec.cv in (LANGUAGE_CV, SOURCE_CV):
         if languages is None or len(languages) != len(groups):
             raise ToolkitError(
-                f'{experiment.path}: `search.cv` = "{LANGUAGE_CV}" needs each sentence\'s language'
+                f'{experiment.path}: `search.cv` = "{spec.cv}" needs each sentence\'s language'
             )
-        if len(set(languages)) < 2:
-            found = ", ".join(sorted(set(languages))) or "none"
+        if spec.cv == LANGUAGE_CV:
+            parts = list(languages)
+        else:
+            parts = [
+                source_group(article, language) for article, language in zip(groups, languages, strict=True)
+            ]
+        if len(set(parts)) < 2:
+            found = ", ".join(sorted(set(parts))) or "none"
+            what = "languages" if spec.cv == LANGUAGE_CV else "sources (language/article id prefix)"
             raise ToolkitError(
-                f'{experiment.path}: `search.cv` = "{LANGUAGE_CV}" needs a train split in two languages or more'
+                f'{experiment.path}: `search.cv` = "{spec.cv}" needs a train split in two {what} or more'
                 f" (found: {found})"
             )
-        groups, n_folds = list(languages), len(set(languages))
+        groups, n_folds = parts, len(set(parts))
     else:
         articles, n_folds = len(set(groups)), spec.cv
         if articles < spec.cv:
@@ -318,6 +332,13 @@ def run_search(
         seconds=time.monotonic() - began,
         n_jobs=n_jobs,
     )
+
+
+def source_group(article_id: str, language: str) -> str:
+    """The corpus part of a sentence: its language and the letters its article id starts with ("en-100911" →
+    en/en, "newssd-train-097" → en/newssd, "2016_01_01-001" → fr)."""
+    letters = re.match(r"[A-Za-z]*", article_id).group(0).lower()
+    return f"{language}/{letters}" if letters else language
 
 
 def param_text(value: Any) -> str:

@@ -20,19 +20,34 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from toolkit.dataset.importers.brat import WINER_LABELS, read_brat
-from toolkit.dataset.importers.common import Corpus, Document, LabelledSentence, TaggedSentence
+from toolkit.dataset.importers.common import (
+    Corpus,
+    Document,
+    LabelledSentence,
+    TaggedSentence,
+    exclude_known,
+    text_key,
+)
 from toolkit.dataset.importers.conll import read_conll
 from toolkit.dataset.importers.finer import read_finer
 from toolkit.dataset.importers.hipe import read_hipe
 from toolkit.dataset.importers.sentences import read_sentences
 from toolkit.dataset.importers.szeged import LABELS as UNCERTAINTY_LABELS
 from toolkit.dataset.importers.szeged import read_uncertainty_xml
+from toolkit.dataset.importers.weak import (
+    MEANTIME_LABELS,
+    NEWSSD_LABELS,
+    POLNEAR_LABELS,
+    read_meantime,
+    read_newssd,
+    read_polnear,
+)
 from toolkit.errors import ToolkitError
 from toolkit.project import SEED
 from toolkit.text.bio import repair_bio
@@ -45,6 +60,7 @@ __all__ = [
     "parse_label_map",
     "parse_split_names",
     "split_of_name",
+    "text_key",
 ]
 
 Reader = Callable[..., Corpus]
@@ -91,6 +107,18 @@ FORMATS: dict[str, FormatSpec] = {
         "BioScope XML (uncertain = speculation cue)",
         UNCERTAINTY_LABELS,
     ),
+    "meantime": FormatSpec(
+        read_meantime,
+        "claims",
+        "en",
+        {},
+        "MEANTIME factuality CoNLL (hedged/future/certain)",
+        MEANTIME_LABELS,
+    ),
+    "polnear": FormatSpec(
+        read_polnear, "claims", "en", {}, "PolNeAR split folders (speech/belief attribution)", POLNEAR_LABELS
+    ),
+    "newssd": FormatSpec(read_newssd, "claims", "en", {}, "NewsSD-ENG CSV (SUBJ/OBJ)", NEWSSD_LABELS),
 }
 
 # Words in a file name that say its split.
@@ -279,8 +307,12 @@ def import_corpus(
     validation_fraction: float = 0.15,
     test_fraction: float = 0.15,
     lang: str | None = None,
+    exclude: Collection[str] = (),
 ) -> ImportResult:
-    """Read public-format files and write a toolkit dataset; see the module docstring for the rules."""
+    """Read public-format files and write a toolkit dataset; see the module docstring for the rules.
+
+    `exclude` holds document ids and sentence keys (`text_key`) to leave out: what another dataset already
+    scores, so that a weakly labelled copy of it never trains a model judged on it."""
     from toolkit.dataset import SPLITS, split_groups, write_dataset
 
     if format not in FORMATS:
@@ -301,6 +333,8 @@ def import_corpus(
         corpus = spec.reader(path, name=name, lang=spec.lang)
         for document in corpus.documents if lang is not None else ():
             document.lang = lang
+        if exclude:
+            exclude_known(corpus, exclude, counters)
         make_rows = _entity_rows if spec.task == "entities" else _claim_rows
         rows = [make_rows(document, effective_map, counters) for document in corpus.documents]
         per_file.append((corpus.documents, rows))

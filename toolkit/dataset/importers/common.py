@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,8 @@ __all__ = [
     "blocks",
     "SENTENCES_PER_BLOCK",
     "MAX_SENTENCE_TOKENS",
+    "exclude_known",
+    "text_key",
 ]
 
 # A file without document markers is cut into blocks of this many consecutive sentences, which then play the
@@ -141,3 +143,24 @@ def blocks(sentences: list, stem: str, lang: str) -> list[Document]:
         Document(f"{stem}:b{index + 1:04d}", lang, sentences[start : start + SENTENCES_PER_BLOCK])
         for index, start in enumerate(range(0, len(sentences), SENTENCES_PER_BLOCK))
     ]
+
+
+def text_key(text: str) -> str:
+    """A sentence reduced to its lowercased letters and digits: the same sentence tokenised or spaced apart
+    ("said , " / "said,") or with other quotes gives the same key."""
+    return "".join(character for character in text.lower() if character.isalnum())
+
+
+def exclude_known(corpus: Corpus, exclude: Collection[str], counters: Counter) -> None:
+    """Drop from `corpus` the documents whose id, and the sentences whose `text_key`, is in `exclude`."""
+    kept = []
+    for document in corpus.documents:
+        if document.id in exclude:
+            counters["excluded.documents"] += 1
+            continue
+        sentences = [s for s in document.sentences if text_key(s.text) not in exclude]
+        counters["excluded.sentences"] += len(document.sentences) - len(sentences)
+        document.sentences = sentences
+        if sentences:
+            kept.append(document)
+    corpus.documents[:] = kept
