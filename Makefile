@@ -31,6 +31,8 @@ $(VENV)/.installed: pyproject.toml
 train: setup ## Build the dataset from the shipped annotations and train every experiment, logged to MLflow
 	$(BIN)/toolkit dataset build --output $(DATA)
 	for experiment in $(EXPERIMENTS); do $(BIN)/toolkit train "$$experiment" --data $(DATA); done
+	$(BIN)/toolkit runs select --task claims
+	$(BIN)/toolkit runs select --task entities
 	@echo "Runs are in $(MLFLOW_TRACKING_URI); open them with: make ui"
 
 test: setup label-studio-venv browser stack-deps ## Run every test; the tests start the Label Studio and MLflow servers they need

@@ -123,3 +123,50 @@ def test_the_gradient_is_expected_minus_observed_counts_by_finite_differences():
                 name,
                 index,
             )
+
+
+def test_weighted_pair_marginals_count_each_sentence_its_weight():
+    emissions, trans, start, end, allowed_start, allowed = random_crf(8, 3, batch=3)
+    weights = np.array([2.0, 0.5, 1.0])
+    expected = sum(
+        w * brute_force(e, trans, start, end, allowed_start, allowed)[2]
+        for w, e in zip(weights, emissions, strict=True)
+    )
+    potentials = np.exp(emissions - emissions.max(axis=2, keepdims=True))
+    _, pairs = forward_backward(
+        potentials, np.exp(trans) * allowed, np.exp(start) * allowed_start, np.exp(end), weights=weights
+    )
+    np.testing.assert_allclose(pairs, expected, atol=1e-10)
+
+
+def test_partial_labels_sum_over_the_paths_they_allow():
+    """A token whose annotators did not label ORG may be O or ORG: the observed counts of a partly labelled
+    sentence are its marginals over the allowed paths only, and the gradient matches finite differences of
+    log Z - log Z(allowed paths)."""
+    emissions, trans, start, end, allowed_start, allowed = random_crf(31, 4)
+    mask = np.zeros((4, len(TAGS)), dtype=bool)
+    mask[0, TAGS.index("B-PER")] = True  # labelled PER
+    for t in (1, 2, 3):  # labelled O, but ORG was never annotated: O, B-ORG or I-ORG
+        mask[t, [TAGS.index("O"), TAGS.index("B-ORG"), TAGS.index("I-ORG")]] = True
+
+    def clamped_log_z(values):
+        every = [p for p in paths(4, allowed_start, allowed) if all(mask[t, tag] for t, tag in enumerate(p))]
+        return np.logaddexp.reduce([path_score(values, trans, start, end, p) for p in every])
+
+    potentials = np.exp(emissions - emissions.max(axis=2, keepdims=True))
+    exp_chain = (np.exp(trans) * allowed, np.exp(start) * allowed_start, np.exp(end))
+    marginals, _ = forward_backward(potentials, *exp_chain)
+    observed, _ = forward_backward(potentials * mask, *exp_chain)
+    assert observed[0, 1:, TAGS.index("B-ORG")].sum() > 0.01  # the unlabelled type gets mass
+    assert np.all(observed[0][~mask] == 0)
+    analytic = marginals[0] - observed[0]
+    step = 1e-6
+    values = emissions[0]
+    for index in np.ndindex(values.shape):
+        original = values[index]
+        values[index] = original + step
+        above = brute_force(values, trans, start, end, allowed_start, allowed)[0] - clamped_log_z(values)
+        values[index] = original - step
+        below = brute_force(values, trans, start, end, allowed_start, allowed)[0] - clamped_log_z(values)
+        values[index] = original
+        assert (above - below) / (2 * step) == pytest.approx(analytic[index], abs=1e-6), index

@@ -572,3 +572,69 @@ def test_use_structure_is_constrained_and_persists_with_skops():
         loaded = skops.io.loads(data, trusted=SKOPS_TRUSTED_TYPES)
         np.testing.assert_allclose(loaded.predict_proba(X_TXT), model.predict_proba(X_TXT))
         assert isinstance(loaded.structure_patterns_[0], str)
+
+
+# ---- EntityTagger: weighted and partly labelled corpora ------------------------------------------------------
+
+
+def _dated(n: int, seed: int, annotated: bool) -> tuple[list[list[str]], list[list[str]]]:
+    """Template sentences with a date after them; `annotated=False` tags the date O (a corpus with no DATE
+    layer, like CoNLL-2003)."""
+    rng = random.Random(seed)
+    dates = [["Monday"], ["March", "3"], ["last", "week"], ["2024"], ["Friday"]]
+    sentences, tags = _entity_sentences(n, seed)
+    for tokens, labels in zip(sentences, tags, strict=True):
+        date = rng.choice(dates)
+        tokens += ["on", *date]
+        labels += ["O"] + (["B-DATE"] + ["I-DATE"] * (len(date) - 1) if annotated else ["O"] * len(date))
+    return sentences, tags
+
+
+def test_tagger_sentences_weighted_zero_take_no_part():
+    extra, extra_tags = _entity_sentences(30, seed=5)
+    alone = EntityTagger(**FAST).fit(X_TOK, Y_TOK)
+    weighted = EntityTagger(**FAST).fit(
+        X_TOK + extra, Y_TOK + extra_tags, sample_weight=[1.0] * len(X_TOK) + [0.0] * len(extra)
+    )
+    np.testing.assert_array_equal(alone.coef_, weighted.coef_)
+    np.testing.assert_array_equal(alone.transition_, weighted.transition_)
+
+
+def test_tagger_sample_weight_decides_between_conflicting_corpora():
+    sentence = ["Vela", "announced", "results"]
+    X = [sentence] * 20
+    as_org, as_per = [["B-ORG", "O", "O"]] * 10, [["B-PER", "O", "O"]] * 10
+    # One full batch and enough passes to reach the optimum, where the heavier corpus wins (3:1).
+    converged = {**FAST, "batch_size": 20, "max_iter": 30}
+    heavy_org = EntityTagger(**converged).fit(X, as_org + as_per, sample_weight=[3.0] * 10 + [1.0] * 10)
+    heavy_per = EntityTagger(**converged).fit(X, as_org + as_per, sample_weight=[1.0] * 10 + [3.0] * 10)
+    assert heavy_org.predict([sentence])[0][0] == "B-ORG"
+    assert heavy_per.predict([sentence])[0][0] == "B-PER"
+
+
+def test_tagger_does_not_learn_o_for_a_type_a_corpus_never_annotated():
+    labelled, labelled_tags = _dated(8, seed=2, annotated=True)
+    unlabelled, unlabelled_tags = _dated(80, seed=3, annotated=False)
+    X, y = labelled + unlabelled, labelled_tags + unlabelled_tags
+    test, test_tags = _dated(30, seed=4, annotated=True)
+
+    def date_recall(tagger: EntityTagger) -> float:
+        found = sum(predicted[-1] in ("B-DATE", "I-DATE") for predicted in tagger.predict(test))
+        return found / len(test)
+
+    naive = EntityTagger(**FAST).fit(X, y)
+    partial = EntityTagger(**FAST).fit(
+        X, y, unannotated_types=[[]] * len(labelled) + [["DATE"]] * len(unlabelled)
+    )
+    assert date_recall(naive) < 0.5  # 80 sentences saying dates are O outvote 8 saying DATE
+    assert date_recall(partial) > 0.9
+    assert span_f1(test_tags, partial.predict(test)) > 0.9  # and the other types are still learnt
+
+
+def test_tagger_rejects_bad_sample_weight():
+    with pytest.raises(ValueError, match="one weight per sentence"):
+        EntityTagger(**FAST).fit(X_TOK, Y_TOK, sample_weight=[1.0])
+    with pytest.raises(ValueError, match="non-negative"):
+        EntityTagger(**FAST).fit(X_TOK, Y_TOK, sample_weight=[-1.0] * len(X_TOK))
+    with pytest.raises(ValueError, match="unannotated_types"):
+        EntityTagger(**FAST).fit(X_TOK, Y_TOK, unannotated_types=[["DATE"]])

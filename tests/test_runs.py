@@ -372,3 +372,30 @@ def test_the_reliability_figure_titles_its_ece():
     figure = reliability_figure(["a", "b"], [[0.9, 0.1], [0.2, 0.8]], ["a", "b"], "test", "claims · x")
     title = figure.axes[0].get_title()
     assert "claims · x" in title and "test split: ECE 0.150" in title  # |0.9-1| and |0.8-1|, weighted
+
+
+def test_select_promotes_the_best_validation_run_on_the_newest_data(trained, tmp_path, monkeypatch):
+    uri = f"sqlite:///{tmp_path / 'select.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    data = trained["root"] / "data"
+    results = [train(path, data, seed=7) for path in trained["files"]]
+    scores = [result.metrics["validation.macro_f1"] for result in results]
+    best = results[scores.index(max(scores))] if scores[0] != scores[1] else results[1]
+    chosen = invoke("runs", "select", "--task", "claims", "--alias", "picked", uri=uri)
+    assert chosen.exit_code == 0, chosen.output
+    assert f"({best.run_id}): validation.macro_f1 {max(scores):.3f}, best of 2 runs" in chosen.output
+    version = MlflowClient(uri).get_model_version_by_alias("toolkit-claims", "picked")
+    assert version.run_id == best.run_id
+
+    # A run on other data is newer: only runs on its dataset version compete, however they scored.
+    other = tmp_path / "other-data"
+    export = next((trained["root"] / "annotations").rglob("*.json"))
+    build_dataset([export], other, validation_fraction=0.3, test_fraction=0.2)
+    newest = train(trained["files"][0], other, seed=7)
+    again = invoke("runs", "select", "--task", "claims", "--alias", "picked", uri=uri)
+    assert f"({newest.run_id})" in again.output and "best of 1 run on dataset" in again.output
+
+    refused = invoke("runs", "select", "--task", "claims", "--metric", "test.macro_f1", uri=uri)
+    assert refused.exit_code == 1 and "test scores judge, never choose" in refused.output
+    missing = invoke("runs", "select", "--task", "entities", uri=uri)
+    assert missing.exit_code == 1 and "no entities runs yet" in missing.output

@@ -67,6 +67,13 @@ def train_command(
     scores = ", ".join(f"{name} {value:.3f}" for name, value in sorted(headline.items()))
     typer.echo(f"run {result.run_name} ({result.run_id}) in {result.experiment_name}: {scores}")
     typer.echo(f"  model: {result.model_uri}")
+    for source in result.sources:
+        score = "" if source["validation"] is None else f", its validation {source['validation']:.3f}"
+        typer.echo(
+            f"  mixed in: {source['name']} ({source['rows']:,} rows, weight {source['weight']:g}{score})"
+        )
+    if result.skipped_sources:
+        typer.echo(f"  skipped (absent): {', '.join(result.skipped_sources)}")
     if result.search:
         found = result.search
         best = ", ".join(f"{key}={value}" for key, value in sorted(found["best_params"].items()))

@@ -178,3 +178,36 @@ def promote_command(
         f"run {result.run_id} {state} {result.name} v{result.version}; @{result.alias} → v{result.version}{moved}"
     )
     typer.echo(f"  use it as: {result.model_uri}")
+
+
+@app.command(
+    "select",
+    cls=Command,
+    epilog=example(
+        "toolkit runs select --task claims",
+        "toolkit runs select --task entities --metric validation.span_f1 --alias champion",
+    ),
+)
+def select_command(
+    task: Annotated[str, typer.Option(help="claims or entities.")],
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            help="The score to choose by (default: the task's validation headline; never a test score)."
+        ),
+    ] = None,
+    alias: Annotated[
+        str, typer.Option(help="Alias to point at the chosen run's registered version.")
+    ] = "champion",
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """Promote the best run of a task by a validation score, among the runs on the newest dataset version."""
+    from toolkit.tracking.registry import select_best
+
+    chosen = select_best(task, metric=metric, alias=alias, tracking_uri=tracking_uri)
+    promotion = chosen.promotion
+    typer.echo(
+        f"chose {chosen.run.name} ({chosen.run.run_id}): {chosen.metric} {chosen.value:.3f}, best of "
+        f"{chosen.considered} run{'s' if chosen.considered != 1 else ''} on dataset {chosen.dataset_version[:8]}"
+    )
+    typer.echo(f"  {promotion.name} v{promotion.version}; use it as: {promotion.model_uri}")

@@ -41,12 +41,18 @@ def viterbi(emissions: np.ndarray, trans: np.ndarray, start: np.ndarray, end: np
 
 
 def forward_backward(
-    potentials: np.ndarray, exp_trans: np.ndarray, exp_start: np.ndarray, exp_end: np.ndarray
+    potentials: np.ndarray,
+    exp_trans: np.ndarray,
+    exp_start: np.ndarray,
+    exp_end: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Tag marginals (B, L, T) and summed pair marginals (T, T) for equal-length sentences.
+    """Tag marginals (B, L, T) and summed pair marginals (T, T) for equal-length sentences; with `weights` (B,),
+    each sentence's pair marginals count that many times in the sum.
 
     Works in probability space, rescaling every step, so only the emissions go through exp (the caller passes
-    them shifted per token); forbidden transitions are zeros in `exp_trans`.
+    them shifted per token); forbidden transitions are zeros in `exp_trans`. Zeros in `potentials` forbid tags
+    at tokens, which is how a partly labelled sentence's allowed paths are summed over.
     """
     n_batch, length, n_tags = potentials.shape
     alpha = np.empty((n_batch, length, n_tags))
@@ -67,6 +73,8 @@ def forward_backward(
         left = alpha[:, :-1].reshape(-1, n_tags)
         right = (potentials[:, 1:] * beta[:, 1:]).reshape(-1, n_tags)
         scale = np.einsum("ni,ij,nj->n", left, exp_trans, right)
+        if weights is not None:
+            scale = scale / np.repeat(weights, length - 1)
         pairs = np.einsum("ni,nj->ij", left / scale[:, None], right) * exp_trans
     return marginals, pairs
 

@@ -168,13 +168,39 @@ class EntityTagger(BaseEstimator):
 
     # ---- estimator API -----------------------------------------------------------------------------------
 
-    def fit(self, X: Sequence[Sequence[str]], y: Sequence[Sequence[str]]) -> EntityTagger:
-        """Learn weights from sentences `X` (lists of tokens) and their BIO tags `y`."""
+    def fit(
+        self,
+        X: Sequence[Sequence[str]],
+        y: Sequence[Sequence[str]],
+        sample_weight: Sequence[float] | np.ndarray | None = None,
+        unannotated_types: Sequence[Sequence[str]] | None = None,
+    ) -> EntityTagger:
+        """Learn weights from sentences `X` (lists of tokens) and their BIO tags `y`.
+
+        `sample_weight` scales each sentence's share of the likelihood (a corpus mixed in at weight 0.5 counts
+        half). `unannotated_types` gives, per sentence, the entity types its annotators did not label (a corpus
+        with no MONEY layer): an O token of such a sentence may be any of those types, so training sums over
+        those paths instead of teaching that every amount of money is O.
+        """
         self._check_params()
         sentences = as_sentences(X)
         tag_lists = [repair_bio(tags) for tags in as_sentences(y, "y")]
         if len(sentences) != len(tag_lists):
             raise ValueError(f"X has {len(sentences)} sentences but y has {len(tag_lists)}")
+        weights = _sentence_weights(sample_weight, len(sentences))
+        if unannotated_types is not None and len(unannotated_types) != len(sentences):
+            raise ValueError(
+                f"unannotated_types has {len(unannotated_types)} entries but X has {len(sentences)} sentences"
+            )
+        if (weights == 0).any():  # a sentence weighted 0 takes no part, not even in the vocabularies
+            keep = np.flatnonzero(weights)
+            sentences, tag_lists, weights = (
+                [sentences[i] for i in keep],
+                [tag_lists[i] for i in keep],
+                weights[keep],
+            )
+            if unannotated_types is not None:
+                unannotated_types = [unannotated_types[i] for i in keep]
         for index, (tokens, tags) in enumerate(zip(sentences, tag_lists, strict=True)):
             if len(tokens) != len(tags):
                 raise ValueError(f"sentence {index}: {len(tokens)} tokens but {len(tags)} tags")
@@ -200,8 +226,31 @@ class EntityTagger(BaseEstimator):
             seed = check_random_state(self.random_state).randint(2**31 - 1)
             hidden = np.random.RandomState(seed).random_sample(len(gold)) < self.word_dropout
         regions = fold_regions(sentences, tag_lists, _GAZETTEER_FOLDS) if self.gazetteer else None
-        self._train(self._features(batch, hidden, regions), batch, gold)
+        allowed = self._allowed_gold(gold, batch, unannotated_types)
+        self._train(self._features(batch, hidden, regions), batch, gold, weights[batch.sentence], allowed)
         return self
+
+    def _allowed_gold(
+        self, gold: np.ndarray, batch: Batch, unannotated_types: Sequence[Sequence[str]] | None
+    ) -> np.ndarray | None:
+        """(tokens, tags) booleans of the tags each token may have under its annotation, or None when every
+        sentence is fully annotated (one tag per token)."""
+        if unannotated_types is None or not any(unannotated_types):
+            return None
+        n_tags = len(self.classes_)
+        allowed = np.eye(n_tags, dtype=bool)[gold]
+        columns = {t: [i for i, tag in enumerate(self.classes_) if tag[2:] == t] for t in self._types()}
+        for index, types in enumerate(unannotated_types):
+            extra = [column for t in set(types or ()) for column in columns.get(t, [])]
+            if not extra:
+                continue
+            start, length = batch.starts[index], batch.lengths[index]
+            tokens = start + np.flatnonzero(gold[start : start + length] == 0)  # O is column 0
+            allowed[np.ix_(tokens, extra)] = True
+        return allowed
+
+    def _types(self) -> list[str]:
+        return sorted({tag[2:] for tag in self.classes_ if tag != "O"})
 
     def predict(self, X: Sequence[Sequence[str]]) -> list[list[str]]:
         """The best valid BIO tag sequence for each sentence."""
@@ -349,8 +398,16 @@ class EntityTagger(BaseEstimator):
 
     # ---- training ----------------------------------------------------------------------------------------
 
-    def _train(self, features: np.ndarray, batch: Batch, gold: np.ndarray) -> None:
-        """AdaGrad on the CRF negative log-likelihood + L2, over fixed mini-batches of equal-length sentences."""
+    def _train(
+        self,
+        features: np.ndarray,
+        batch: Batch,
+        gold: np.ndarray,
+        token_weight: np.ndarray,
+        allowed_gold: np.ndarray | None,
+    ) -> None:
+        """AdaGrad on the weighted CRF negative log-likelihood + L2, over fixed mini-batches of equal-length
+        sentences. A partly labelled sentence's likelihood is that of all the paths its labels allow."""
         rng = check_random_state(self.random_state)
         n_tags = len(self.classes_)
         # Only hashed columns that occur in training get a weight row: a fraction of n_features.
@@ -373,26 +430,44 @@ class EntityTagger(BaseEstimator):
                 shape=(index.size, len(columns)),
             )
             tags = gold[index]
-            pair_counts = np.zeros((n_tags, n_tags))
-            np.add.at(pair_counts, (tags[:, :-1].ravel(), tags[:, 1:].ravel()), 1.0)
-            chain_counts = np.concatenate(
-                [
-                    pair_counts.ravel(),
-                    np.bincount(tags[:, 0], minlength=n_tags),
-                    np.bincount(tags[:, -1], minlength=n_tags),
-                ]
-            )
-            steps.append((index.shape, columns, matrix, onehot[tags.ravel()], chain_counts))
+            token_w = token_weight[index]
+            sentence_w = token_w[:, 0]
+            mask = None
+            if allowed_gold is not None and allowed_gold[index].sum(axis=2).max() > 1:
+                mask = allowed_gold[index]  # the observed counts depend on the weights: computed per step
+                truth, chain_counts = None, None
+            else:
+                truth = onehot[tags.ravel()] * token_w.reshape(-1, 1)
+                pair_counts = np.zeros((n_tags, n_tags))
+                np.add.at(pair_counts, (tags[:, :-1].ravel(), tags[:, 1:].ravel()), token_w[:, 1:].ravel())
+                chain_counts = np.concatenate(
+                    [
+                        pair_counts.ravel(),
+                        np.bincount(tags[:, 0], weights=sentence_w, minlength=n_tags),
+                        np.bincount(tags[:, -1], weights=sentence_w, minlength=n_tags),
+                    ]
+                )
+            steps.append((index.shape, columns, matrix, truth, chain_counts, mask, sentence_w))
         for _ in range(self.max_iter):
             for step in rng.permutation(len(steps)):
-                shape, columns, matrix, truth, chain_counts = steps[step]
+                shape, columns, matrix, truth, chain_counts, mask, sentence_w = steps[step]
                 local_weights = weights[columns]
                 emissions = np.asarray(matrix @ local_weights).reshape(*shape, n_tags)
                 trans, start, end = split_chain(chain, n_tags)
                 potentials = np.exp(emissions - emissions.max(axis=2, keepdims=True))
-                marginals, pairs = forward_backward(
-                    potentials, np.exp(trans) * allowed, np.exp(start) * allowed_start, np.exp(end)
-                )
+                exp_chain = (np.exp(trans) * allowed, np.exp(start) * allowed_start, np.exp(end))
+                marginals, pairs = forward_backward(potentials, *exp_chain, weights=sentence_w)
+                marginals = marginals * sentence_w[:, None, None]
+                if mask is not None:
+                    # Observed counts of a partly labelled batch: the expectation over the paths its labels allow.
+                    observed, observed_pairs = forward_backward(
+                        potentials * mask, *exp_chain, weights=sentence_w
+                    )
+                    observed = observed * sentence_w[:, None, None]
+                    truth = observed.reshape(-1, n_tags)
+                    chain_counts = np.concatenate(
+                        [observed_pairs.ravel(), observed[:, 0].sum(axis=0), observed[:, -1].sum(axis=0)]
+                    )
                 # Lazy L2 (see `alpha`): the step's share of the pass's penalty, on the rows this step touches only.
                 share = self.alpha * truth.shape[0] / n_tokens
                 grad = np.asarray(matrix.T @ (marginals.reshape(-1, n_tags) - truth)) + share * local_weights
@@ -432,3 +507,17 @@ class EntityTagger(BaseEstimator):
                 chosen = np.take_along_axis(marginals, paths[:, :, None], axis=2)[:, :, 0]
                 confidence[index] = np.clip(chosen, np.finfo(float).tiny, 1.0)
         return batch, tags, confidence
+
+
+def _sentence_weights(sample_weight: Sequence[float] | np.ndarray | None, n: int) -> np.ndarray:
+    """One finite, non-negative weight per sentence (all ones without `sample_weight`)."""
+    if sample_weight is None:
+        return np.ones(n)
+    weights = np.asarray(sample_weight, dtype=float)
+    if weights.shape != (n,):
+        raise ValueError(f"sample_weight must hold one weight per sentence ({n}), got shape {weights.shape}")
+    if not np.all(np.isfinite(weights)) or (weights < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative")
+    if not weights.any():
+        raise ValueError("sample_weight is zero for every sentence")
+    return weights

@@ -29,6 +29,8 @@ class TrainResult:
     metrics: dict[str, float]
     data_version: str
     search: dict[str, Any] = field(default_factory=dict)
+    sources: list[dict[str, Any]] = field(default_factory=list)  # FitResult.source_summaries()
+    skipped_sources: list[str] = field(default_factory=list)
 
 
 __all__ = [
@@ -269,6 +271,8 @@ def log_fit(result: FitResult, tracking_uri: str | None = None) -> TrainResult:
         metrics=result.metrics,
         data_version=result.data_version,
         search=search,
+        sources=result.source_summaries(),
+        skipped_sources=result.skipped_sources,
     )
 
 

@@ -62,6 +62,18 @@ def run_description(result: FitResult) -> str:
         f"**Data:** dataset {result.data_version[:8]} (`{result.data_path}`), rows: {rows}; "
         f"from {sources}; content sha256 {manifest['content_hash'][:12]}…",
     ]
+    mixed = [
+        f"{item['name']} ({item['rows']:,} rows × {item['weight']:g}"
+        + (
+            f"; validation {task.headline} {item['validation']:.3f})"
+            if item["validation"] is not None
+            else ")"
+        )
+        for item in result.source_summaries()
+    ]
+    if mixed or result.skipped_sources:
+        skipped = f"; absent, skipped: {', '.join(result.skipped_sources)}" if result.skipped_sources else ""
+        lines.append(f"**Mixed in:** {', '.join(mixed) or 'nothing'}{skipped}")
     if outcome is not None:
         lines.append(
             f"**Search:** {outcome.spec.method} over {len(outcome.candidates)} candidates (nested runs), "

@@ -26,6 +26,8 @@ __all__ = [
     "list_runs",
     "compare_runs",
     "promote",
+    "Selection",
+    "select_best",
     "LoadedModel",
     "load_model",
 ]
@@ -301,3 +303,59 @@ def promote(run_id: str, alias: str = "champion", *, tracking_uri: str | None = 
         created=not existing,
         previous_version=int(previous) if previous is not None else None,
     )
+
+
+@dataclass
+class Selection:
+    promotion: Promotion
+    run: RunSummary
+    metric: str
+    value: float
+    considered: int  # runs on the same dataset version that have the metric
+    dataset_version: str
+
+
+def select_best(
+    task: str,
+    *,
+    metric: str | None = None,
+    alias: str = "champion",
+    tracking_uri: str | None = None,
+) -> Selection:
+    """Promote the best run of `task` by `metric` (default: the task's validation headline, never a test score)
+    among the finished top-level runs on the newest run's dataset version, so a selection never compares
+    scores measured on different data."""
+    import mlflow
+
+    if task not in TASKS:
+        raise ToolkitError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    metric = metric or f"validation.{HEADLINE[task]}"
+    if metric.startswith("test."):
+        raise ToolkitError(
+            f"select by a validation or cv score, not {metric!r}: test scores judge, never choose"
+        )
+    client = _client(tracking_uri)
+    found = client.get_experiment_by_name(f"toolkit-{task}")
+    if found is None:
+        raise ToolkitError(f"no {task} runs yet: train one with `toolkit train`")
+    try:
+        runs = client.search_runs(
+            [found.experiment_id],
+            filter_string="tags.mlflow.parentRunId IS NULL and attributes.status = 'FINISHED'",
+            order_by=["attributes.start_time DESC"],
+            max_results=1000,
+        )
+    except mlflow.exceptions.MlflowException as exc:
+        raise ToolkitError(f"MLflow tracking: {_first_line(exc)}") from None
+    if not runs:
+        raise ToolkitError(f"no finished {task} runs yet: train one with `toolkit train`")
+    version = runs[0].data.tags.get("dataset.version", "")
+    same_data = [run for run in runs if run.data.tags.get("dataset.version", "") == version]
+    scored = [run for run in same_data if metric in run.data.metrics]
+    if not scored:
+        raise ToolkitError(f"no {task} run on dataset {version[:8]} has the metric {metric!r}")
+    # max() keeps the first of equal scores: the newest, as runs come newest first.
+    best = max(scored, key=lambda run: run.data.metrics[metric])
+    promotion = promote(best.info.run_id, alias, tracking_uri=tracking_uri)
+    summary = _summary(best, {found.experiment_id: found.name}, {})
+    return Selection(promotion, summary, metric, best.data.metrics[metric], len(scored), version)

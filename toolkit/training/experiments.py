@@ -13,6 +13,13 @@
     path = "data/corpus"            # overridden by `toolkit train --data`
     train_languages = ["fr"]        # learn from French only (default: every language); scores stay per language
 
+    [[data.sources]]                # more training data, mixed in (see toolkit.training.sources)
+    name = "conll2003"
+    path = "data/public/conll2003-en"
+    weight = 0.5                    # each of its sentences counts half of one of the corpus's
+    labels = {MISC = ""}            # its labels → ours; "" drops the label (entities: O; claims: the sentence)
+    required = false                # absent folder: skipped, and the run says so (default)
+
 Unknown sections or keys are refused with the file and key named, so a typo never silently trains defaults.
 """
 
@@ -33,6 +40,7 @@ from toolkit.io import parse_toml, read_text
 
 __all__ = [
     "Experiment",
+    "Source",
     "load_experiment",
     "ESTIMATORS",
     "TASKS",
@@ -52,9 +60,23 @@ ESTIMATORS = {
 SECTIONS = {
     "experiment": {"name", "task", "description"},
     "model": None,  # estimator parameters, checked against the estimator's own get_params()
-    "data": {"path", "positive_label", "train_languages"},
+    "data": {"path", "positive_label", "train_languages", "sources"},
     "search": None,  # hyper-parameter search, checked by toolkit.training.search
 }
+
+
+@dataclass(frozen=True)
+class Source:
+    """A dataset folder (`toolkit dataset import` or `build`) whose train split joins the experiment's."""
+
+    name: str
+    path: Path
+    weight: float = 1.0
+    labels: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+
+
+SOURCE_KEYS = {"name", "path", "weight", "labels", "required"}
 
 
 @dataclass
@@ -70,6 +92,7 @@ class Experiment:
     search: dict[str, Any] = field(default_factory=dict)
     positive_label: str | None = None
     train_languages: tuple[str, ...] = ()  # empty: every language of the train split
+    sources: tuple[Source, ...] = ()  # datasets mixed into training, each scored on its own validation split
 
     @property
     def config(self) -> dict[str, Any]:
@@ -142,7 +165,45 @@ def load_experiment(path: str | Path) -> Experiment:
         search=dict(raw.get("search", {})),
         positive_label=data.get("positive_label"),
         train_languages=_languages(data.get("train_languages"), path),
+        sources=_sources(data.get("sources"), path),
     )
+
+
+def _sources(value: Any, path: Path) -> tuple[Source, ...]:
+    """`[[data.sources]]` tables, each checked key by key."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ToolkitError(f"{path}: `data.sources` must be [[data.sources]] tables")
+    sources, names = [], set()
+    for number, item in enumerate(value, 1):
+        where = f"{path}: [[data.sources]] number {number}"
+        unknown = sorted(set(item) - SOURCE_KEYS)
+        if unknown:
+            raise ToolkitError(
+                f"{where}: unknown key `{unknown[0]}` (known: {', '.join(sorted(SOURCE_KEYS))})"
+            )
+        name, folder = item.get("name"), item.get("path")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
+            raise ToolkitError(
+                f"{where}: `name` must be a short name (letters, digits, - and _), got {name!r}"
+            )
+        if name in names or name in ("validation", "test", "train"):
+            raise ToolkitError(f"{where}: the name {name!r} is already taken")
+        names.add(name)
+        if not isinstance(folder, str) or not folder:
+            raise ToolkitError(f"{where}: `path` must be a dataset folder path (a string)")
+        weight = item.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight < math.inf:
+            raise ToolkitError(f"{where}: `weight` must be a number above 0, got {toml_text(weight)}")
+        labels = item.get("labels", {})
+        if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+            raise ToolkitError(f'{where}: `labels` must map labels to ours, e.g. {{MISC = ""}}')
+        required = item.get("required", False)
+        if not isinstance(required, bool):
+            raise ToolkitError(f"{where}: `required` must be true or false, got {toml_text(required)}")
+        sources.append(Source(name, Path(folder), float(weight), dict(labels), required))
+    return tuple(sources)
 
 
 def _languages(value: Any, path: Path) -> tuple[str, ...]:

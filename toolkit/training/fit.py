@@ -7,7 +7,7 @@ tracking store and a notebook can fit without one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from toolkit.project import DATA, SEED
 from toolkit.tasks import TaskSpec, task_spec
 from toolkit.training.experiments import Experiment, build_estimator, flatten, load_experiment
 from toolkit.training.search import SearchOutcome, param_text, parse_search, run_search
+from toolkit.training.sources import LoadedSource, training_set
 
 __all__ = ["FitResult", "fit", "score_split", "DEFAULT_DATA"]
 
@@ -36,6 +37,8 @@ class FitResult:
     scores: dict[str, dict[str, float]]
     predictions: dict[str, tuple[Any, list, list]]  # split → (rows, truth, predicted)
     search: SearchOutcome | None = None
+    sources: list[LoadedSource] = field(default_factory=list)  # datasets mixed into training
+    skipped_sources: list[str] = field(default_factory=list)  # listed but absent
 
     @property
     def task(self) -> TaskSpec:
@@ -69,12 +72,31 @@ class FitResult:
             "data.version": self.data_version,
             **{f"data.rows.{split}": len(self.dataset[split]) for split in self.dataset},
         }
+        for loaded in self.sources:
+            name = loaded.source.name
+            params[f"data.sources.{name}.version"] = loaded.version
+            params[f"data.sources.{name}.rows"] = len(loaded.y)
+        if self.skipped_sources:
+            params["data.sources.skipped"] = ", ".join(self.skipped_sources)
         if self.search is not None:
             best = {key: param_text(value) for key, value in self.search.best_params.items()}
             params.update({f"model.{key}": value for key, value in best.items()})
             params.update({f"search.best.{key}": value for key, value in best.items()})
             params["search.n_candidates"] = len(self.search.candidates)
         return params
+
+    def source_summaries(self) -> list[dict[str, Any]]:
+        """Per mixed-in source: its name, train rows, weight and its own validation headline score (or None)."""
+        headline = self.task.headline
+        return [
+            {
+                "name": loaded.source.name,
+                "rows": len(loaded.y),
+                "weight": loaded.source.weight,
+                "validation": self.scores.get(f"validation.{loaded.source.name}", {}).get(headline),
+            }
+            for loaded in self.sources
+        ]
 
     @property
     def run_name(self) -> str:
@@ -178,15 +200,30 @@ def fit(
     X_train, y_train = task.xy(dataset["train"])
     labels = task.labels(dataset["train"])
     _check_positive_label(experiment, labels, data_path)
+    train = training_set(
+        experiment,
+        task,
+        X_train,
+        y_train,
+        groups=list(dataset["train"]["article_id"]),
+        languages=list(dataset["train"]["lang"]),  # the folds of cv = "language"
+    )
     outcome = None
     try:
         if spec is None:
-            model = build_estimator(experiment, seed).fit(X_train, y_train)
+            model = build_estimator(experiment, seed).fit(train.X, train.y, **train.fit_params)
         else:
-            groups = list(dataset["train"]["article_id"])
-            languages = list(dataset["train"]["lang"])  # the folds of cv = "language"
             outcome = run_search(
-                experiment, spec, X_train, y_train, groups, seed=seed, n_jobs=n_jobs, languages=languages
+                experiment,
+                spec,
+                train.X,
+                train.y,
+                train.groups,
+                seed=seed,
+                n_jobs=n_jobs,
+                languages=train.languages,
+                fit_params=train.fit_params,
+                n_scored=train.n_primary,
             )
             model = outcome.model
     except (ValueError, TypeError) as exc:
@@ -206,6 +243,12 @@ def fit(
             scores.update(
                 _per_language(task, dataset[split], split, y, predicted, labels, experiment.positive_label)
             )
+    for loaded in train.sources:
+        if loaded.validation is not None and len(loaded.validation[1]):
+            X, y = loaded.validation
+            scores[f"validation.{loaded.source.name}"], _ = score_split(
+                model, task, X, y, labels, experiment.positive_label
+            )
     return FitResult(
         experiment=experiment,
         model=model,
@@ -217,4 +260,6 @@ def fit(
         scores=scores,
         predictions=predictions,
         search=outcome,
+        sources=train.sources,
+        skipped_sources=train.skipped,
     )

@@ -157,6 +157,24 @@ def parse_search(experiment: Experiment) -> SearchSpec | None:
     )
 
 
+class _ScoredRowsOnly:
+    """Folds of `base` over the first `n_scored` rows (grouped by `groups`, the scored rows' groups); every
+    row after them is added to each training fold."""
+
+    def __init__(self, base: Any, n_scored: int, groups: list[str]):
+        self.base, self.n_scored, self.groups = base, n_scored, groups
+
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+        return self.base.get_n_splits(range(self.n_scored), None, self.groups)
+
+    def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[tuple[Any, Any]]:
+        import numpy as np
+
+        extra = np.arange(self.n_scored, len(X))
+        for train, test in self.base.split(np.zeros(self.n_scored), None, self.groups):
+            yield np.concatenate([train, extra]), test
+
+
 def _span_f1(y_true: list, y_pred: list) -> float:
     from toolkit.models.metrics import span_metrics
 
@@ -218,11 +236,21 @@ def run_search(
     n_jobs: int = 1,
     languages: list[str] | None = None,
     scheduler: str | None = None,
+    fit_params: dict[str, Any] | None = None,
+    n_scored: int | None = None,
 ) -> SearchOutcome:
     """Cross-validate every candidate with folds grouped by article (or, with cv = "language", by the
     `languages` of the sentences, one per row of X), then refit the best on all of X; on the Dask cluster of
-    `scheduler` when one is given (`n_jobs` then bounds the fits in flight, -1: no bound)."""
+    `scheduler` when one is given (`n_jobs` then bounds the fits in flight, -1: no bound).
+
+    With `n_scored`, only the first `n_scored` rows are cut into folds; the rows after them (mixed-in sources)
+    join every training fold and are never scored. `fit_params` (sample weights...) go to every fit."""
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+
+    n_scored = len(y) if n_scored is None else n_scored
+    if n_scored < len(y):
+        languages = None if languages is None else languages[:n_scored]
+        groups_all, groups = groups, groups[:n_scored]
 
     if n_jobs == 0:
         raise ToolkitError("--n-jobs must be a number of parallel jobs, or -1 for one per core; got 0")
@@ -244,9 +272,13 @@ def run_search(
             raise ToolkitError(
                 f"{experiment.path}: `search.cv` = {spec.cv} folds but the train split has only {articles} articles"
             )
+    splitter = folds(spec.cv, seed)
+    if n_scored < len(y):
+        splitter = _ScoredRowsOnly(splitter, n_scored, groups)
+        groups = groups_all
     common = {
         "scoring": _scorer(spec.scoring),
-        "cv": folds(spec.cv, seed),
+        "cv": splitter,
         "n_jobs": n_jobs,
         "refit": True,
         "error_score": "raise",
@@ -261,7 +293,7 @@ def run_search(
     began = time.monotonic()
     try:
         with on_dask(scheduler):
-            search.fit(X, y, groups=groups)
+            search.fit(X, y, groups=groups, **(fit_params or {}))
     except ValueError as exc:
         raise ToolkitError(f"{experiment.path}: a search candidate failed to fit ({exc})") from None
     results = search.cv_results_
