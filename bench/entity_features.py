@@ -2,8 +2,8 @@
 
     python bench/entity_features.py [--data ../shared/data] [--results bench/RESULTS.md]
 
-Each row is experiments/entities-rich.toml's tagger with one feature switched on (the last, every feature the
-measurements chose), random_state 13, fitted in a process of its own. All scores are strict span F1
+Each row is experiments/entities-rich.toml's tagger with every feature of issue 9 off, then the row's switched
+on (the chosen defaults: rules + clusters + word dropout 0.3), random_state 13, in a process of its own. All scores are strict span F1
 (conlleval semantics) on dev splits, never on a test set:
 
 - shipped: the corpus `make train` builds (train → validation), with MONEY/PERCENT/DATE F1 alone;
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from common import (
     DEFAULT_DATA,
     ROOT,
     SEED,
+    WORK,
     best_of,
     import_dataset,
     load,
@@ -43,6 +46,14 @@ from common import (
 SCRIPT = Path(__file__).resolve()
 BEGIN, END = "<!-- bench:entity-features:begin -->", "<!-- bench:entity-features:end -->"
 CLUSTERS = "annotations/clusters/wikinews-newssd.tsv.gz"
+# The features of issue 9 all off: the base every row starts from, whatever the experiment file now chooses.
+OFF = {
+    "rule_features": False,
+    "clusters": None,
+    "gazetteer": False,
+    "word_dropout": 0.0,
+    "dropout_affixes": False,
+}
 CONFIGS = {
     "base": {},
     "+rules": {"rule_features": True},
@@ -50,6 +61,8 @@ CONFIGS = {
     "+gazetteer": {"gazetteer": True},
     "+word dropout 0.3": {"word_dropout": 0.3},
     "+word dropout 0.3, affixes too": {"word_dropout": 0.3, "dropout_affixes": True},
+    "rules + clusters": {"rule_features": True, "clusters": CLUSTERS},
+    "rules + clusters + word dropout 0.3": {"rule_features": True, "clusters": CLUSTERS, "word_dropout": 0.3},
     "rules + clusters + dropout (affixes)": {
         "rule_features": True,
         "clusters": CLUSTERS,
@@ -85,9 +98,9 @@ def evaluate(spec: dict[str, Any]) -> dict[str, Any]:
     from toolkit.models.tagger import EntityTagger
     from toolkit.training.experiments import load_experiment
 
-    params = {**load_experiment(ROOT / "experiments" / "entities-rich.toml").params, **spec["params"]}
+    params = {**load_experiment(ROOT / "experiments" / "entities-rich.toml").params, **OFF, **spec["params"]}
     params.update(random_state=SEED)
-    if "clusters" in spec["params"]:
+    if spec["params"].get("clusters"):
         params["clusters"] = str(ROOT / spec["params"]["clusters"])
     out: dict[str, Any] = {}
     shipped = Path(spec["shipped"])
@@ -137,7 +150,8 @@ CORPORA = {
 }
 
 
-def run(data_root: Path) -> dict[str, Any]:
+def run(data_root: Path, only: list[str] | None = None) -> dict[str, Any]:
+    """Every row of CONFIGS (or the rows `only` names, the others kept from the last run's JSON)."""
     from toolkit.dataset import build_dataset, training_snapshots
 
     if not (SHIPPED_DATA / "manifest.json").is_file():
@@ -151,12 +165,18 @@ def run(data_root: Path) -> dict[str, Any]:
         else:
             skipped.append(key)
     french = {key: corpora.pop(key) for key in ("hipe", "europeana") if key in corpora}
-    rows = {}
+    saved = WORK / "entity_features.json"
+    rows = json.loads(saved.read_text())["rows"] if only and saved.is_file() else {}
     for name, params in CONFIGS.items():
+        if only and name not in only:
+            continue
         log(f"entity features: {name}")
         spec = {"kind": "evaluate", "params": params, "shipped": str(SHIPPED_DATA), "french": french}
         rows[name] = run_worker(SCRIPT, {**spec, "corpora": corpora})
         log(f"entity features: {name}: {rows[name]}")
+    rows = {name: rows[name] for name in CONFIGS if name in rows}
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps({"rows": rows}, indent=1))
     return {"rows": rows, "skipped": skipped}
 
 
@@ -179,17 +199,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--results", type=Path, help="RESULTS.md whose entity-features section to replace")
+    parser.add_argument("--rows", help="comma-separated rows to rerun; the others come from the last run")
     args = parser.parse_args()
     info = machine()
     began = time.perf_counter()
-    results = run(args.data)
+    results = run(args.data, args.rows.split(",") if args.rows else None)
     body = markdown(results)
     section = (
         "## Entity tagger features: ablation on dev, in-corpus and across (issue 9)\n\n"
         f"- Date: {info['date']}; {(time.perf_counter() - began) / 60:.1f} min; load average (1/5/15 min) "
         f"{info['load']} at the start, {load()} at the end, on {info['cpus']} shared CPUs ({info['cpu']}): "
         "other work ran beside it, so the seconds and tokens/s are rough.\n"
-        f"- Command: `python bench/entity_features.py --results bench/RESULTS.md` ({args.data}).\n\n"
+        f"- Command: `python {shlex.join(sys.argv)}`"
+        + (" (the other rows from the previous run, same day and machine)" if args.rows else "")
+        + ".\n\n"
         + __doc__.split("\n\n", 2)[2].strip()
         + "\n\n"
         + body

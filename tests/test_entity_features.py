@@ -38,7 +38,7 @@ def test_rule_regions_mark_money_percent_and_dates_in_both_languages():
 
 def test_rule_features_change_the_model_where_rules_match():
     sentences = [["Sales", "rose", "12", "%", "in", "March"], ["Tom", "left", "Oslo"]]
-    base = EntityTagger(**FAST).fit(X_TOK, Y_TOK)
+    base = EntityTagger(**FAST, rule_features=False).fit(X_TOK, Y_TOK)
     ruled = EntityTagger(**FAST, rule_features=True).fit(X_TOK, Y_TOK)
     # The templates hold no money, percent or date tags, but the rule columns still shift the weights.
     assert base.predict_scores(sentences) != ruled.predict_scores(sentences)
@@ -174,7 +174,7 @@ def test_gazetteer_param_keeps_all_training_entities_for_prediction():
 
 
 def test_word_dropout_changes_the_model_and_marks_unseen_words():
-    base = EntityTagger(**FAST).fit(X_TOK, Y_TOK)
+    base = EntityTagger(**FAST, word_dropout=0.0).fit(X_TOK, Y_TOK)
     dropped = EntityTagger(**FAST, word_dropout=0.3).fit(X_TOK, Y_TOK)
     assert base.predict_scores(X_TOK_TEST) != dropped.predict_scores(X_TOK_TEST)
     batch = _batch([["Anna", "wobbles", "in", "Zqx"]])
@@ -193,7 +193,7 @@ def test_word_dropout_changes_the_model_and_marks_unseen_words():
 
 
 @parametrize_with_checks(
-    [EntityTagger(rule_features=True, gazetteer=True, word_dropout=0.2)],
+    [EntityTagger(gazetteer=True, dropout_affixes=True)],
     legacy=False,
     expected_failed_checks=lambda estimator: {
         name: f"{reason}: {type(estimator).__name__} takes text" for name, reason in _NUMERIC_X.items()

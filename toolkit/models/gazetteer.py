@@ -19,28 +19,20 @@ SEPARATOR = "\x1f"
 MAX_TOKENS = 6
 
 
-def gather(
-    sentences: Sequence[Sequence[str]], tag_lists: Sequence[Sequence[str]], min_count: int = 1
-) -> dict[str, str]:
-    """Entity strings of IOB2 `tag_lists` → their most frequent type, if seen at least `min_count` times."""
-    counts: Counter[tuple[str, str]] = Counter()
+def gather(sentences: Sequence[Sequence[str]], tag_lists: Sequence[Sequence[str]]) -> dict[str, str]:
+    """Entity strings of IOB2 `tag_lists` (up to MAX_TOKENS tokens, joined by SEPARATOR) → their most frequent
+    type (the first seen on a tie)."""
+    kinds: dict[str, Counter[str]] = {}
     for tokens, tags in zip(sentences, tag_lists, strict=True):
         start = None
         for index, tag in enumerate([*tags, "O"]):
             if start is not None and not tag.startswith("I-"):
                 if index - start <= MAX_TOKENS:
-                    counts[SEPARATOR.join(tokens[start:index]), tags[start][2:]] += 1
+                    kinds.setdefault(SEPARATOR.join(tokens[start:index]), Counter())[tags[start][2:]] += 1
                 start = None
             if tag.startswith("B-"):
                 start = index
-    best: dict[str, tuple[int, str]] = {}
-    for (key, kind), count in sorted(counts.items()):
-        if count > best.get(key, (0, ""))[0]:
-            best[key] = (count, kind)
-    totals = Counter()
-    for (key, _), count in counts.items():
-        totals[key] += count
-    return {key: kind for key, (_, kind) in best.items() if totals[key] >= min_count}
+    return {key: counts.most_common(1)[0][0] for key, counts in kinds.items()}
 
 
 def match(sentences: Sequence[Sequence[str]], gazetteer: dict[str, str]) -> list[str]:
@@ -66,7 +58,7 @@ def match(sentences: Sequence[Sequence[str]], gazetteer: dict[str, str]) -> list
 
 
 def fold_regions(
-    sentences: Sequence[Sequence[str]], tag_lists: Sequence[Sequence[str]], folds: int, min_count: int = 1
+    sentences: Sequence[Sequence[str]], tag_lists: Sequence[Sequence[str]], folds: int
 ) -> list[str]:
     """Per token, the regions `match` finds with a gazetteer gathered from the *other* folds only.
 
@@ -78,6 +70,6 @@ def fold_regions(
     labels: list[str] = []
     for begin, end in zip(bounds[:-1], bounds[1:], strict=True):
         others = [*range(begin), *range(end, n)]
-        gazetteer = gather([sentences[i] for i in others], [tag_lists[i] for i in others], min_count)
+        gazetteer = gather([sentences[i] for i in others], [tag_lists[i] for i in others])
         labels.extend(match(sentences[begin:end], gazetteer))
     return labels
