@@ -50,15 +50,6 @@ def current_rss_mib() -> float:
     return current if current is not None else rss_mib()
 
 
-def reset_peak_rss() -> bool:
-    """Start VmHWM again from the current RSS (Linux ≥ 4.0), so `rss_mib()` measures what follows."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 def best_of(function: Callable[[], Any], repeat: int = 5) -> tuple[float, Any]:
     """(fastest wall-clock seconds over `repeat` calls, the last result)."""
     best, result = float("inf"), None
