@@ -242,6 +242,12 @@ def push_tasks(
     return result
 
 
+def _ask_by_id(held: int | None, asked: int) -> bool:
+    """Whether to ask the server about our ids rather than list the project: when the project holds more tasks
+    than we ask about, the listing would send more (the text of every task), in more pages."""
+    return held is not None and held > asked
+
+
 def _import_new(
     client: Client,
     project_id: int,
@@ -258,7 +264,7 @@ def _import_new(
     held = client.call(
         f"reading project {project_id}", lambda: client.sdk.projects.get(id=project_id).task_number
     )
-    filtered = held is not None and held > len(article_ids)
+    filtered = _ask_by_id(held, len(article_ids))
     present = existing_tasks(client, project_id, article_ids if filtered else None)
     ids_present = {article_id for article_id, _ in present}
     new = [task for task in tasks if task_key(task["data"]) not in present]
