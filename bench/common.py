@@ -26,9 +26,28 @@ def log(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
+def _status_mib(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def rss_mib() -> float:
-    """Peak resident memory of this process so far (ru_maxrss, KiB on Linux), in MiB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process so far, in MiB: VmHWM on Linux. Not ru_maxrss, which a process
+    started by fork (or vfork) + exec inherits from its parent: a bench worker started by a parent holding
+    600 MiB reported 600 MiB while itself holding 11."""
+    peak = _status_mib("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mib() -> float:
+    """Resident memory of this process now (VmRSS), in MiB; its peak where /proc is missing."""
+    current = _status_mib("VmRSS")
+    return current if current is not None else rss_mib()
 
 
 def best_of(function: Callable[[], Any], repeat: int = 5) -> tuple[float, Any]:

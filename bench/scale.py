@@ -13,6 +13,7 @@ each measurement: the machine is shared, and a load above the core count slows e
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -24,6 +25,7 @@ from common import (
     ROOT,
     WORK,
     bench_env,
+    current_rss_mib,
     load,
     log,
     machine,
@@ -87,27 +89,57 @@ def write_articles(count: int) -> Path:
     return path
 
 
+class ChildrenPeak:
+    """The largest RSS any descendant process (a Dask nanny or worker) reached, sampled every 0.2 s: a worker's
+    own peak is not reachable from here once it has exited, and ru_maxrss of children inherits the parent's."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(0.2):
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):  # it exited between listing and reading
+                    self.peak = max(self.peak, child.memory_info().rss / 2**20)
+
+    def __enter__(self) -> ChildrenPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def predict(spec: dict[str, Any]) -> dict[str, Any]:
     """One batch prediction in this fresh process."""
+    import shutil
+
     from toolkit.batch import predict_batch
 
     os.environ["MLFLOW_TRACKING_URI"] = tracking_uri()
     output = FOLDER / f"out-{spec['size']}-{spec['workers']}.jsonl"
     output.unlink(missing_ok=True)
-    import shutil
-
     shutil.rmtree(output.with_name(output.name + ".parts"), ignore_errors=True)
     baseline = rss_mib()
     before = load()
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = predict_batch(
-        [spec["model"]],
-        Path(spec["articles"]),
-        output,
-        chunk_size=spec["chunk_size"],
-        workers=spec["workers"],
-    )
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    with ChildrenPeak() as children_peak:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = predict_batch(
+            [spec["model"]],
+            Path(spec["articles"]),
+            output,
+            chunk_size=spec["chunk_size"],
+            workers=spec["workers"],
+        )
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     output.unlink()
     return {
@@ -122,74 +154,111 @@ def predict(spec: dict[str, Any]) -> dict[str, Any]:
         "sentences_per_second": result.sentences / wall,
         "peak_rss_mib": rss_mib(),
         "baseline_rss_mib": baseline,
-        "worker_peak_rss_mib": children.ru_maxrss / 1024 if spec["workers"] else None,
+        "worker_peak_rss_mib": children_peak.peak if spec["workers"] else None,
         "load_before": before,
         "load_after": load(),
     }
 
 
+def one_chunk(spec: dict[str, Any]) -> dict[str, Any]:
+    """One chunk's working set, the unit the memory goal is stated in: in a fresh process, import and load the
+    model as `predict_batch` does and predict 10 articles (lazy imports, caches); that RSS is the fixed part.
+    The working set is the peak of the memory allocated while one whole chunk is read, predicted and formatted,
+    as tracemalloc counts it (Python objects and numpy/scipy buffers, which numpy reports to it). RSS growth
+    cannot show it: the chunk reuses heap the model's loading freed (measured: 0.04 MiB of VmHWM growth)."""
+    import tracemalloc
+
+    from toolkit.batch import _predict_chunk
+    from toolkit.ingest.articles import article_ranges, read_range
+    from toolkit.tracking.models import load_model
+
+    os.environ["MLFLOW_TRACKING_URI"] = tracking_uri()
+    loaded = [load_model(spec["model"])]
+    _predict_chunk(loaded, read_range(spec["articles"], article_ranges(spec["articles"], 10)[0]), "jsonl")
+    fixed = current_rss_mib()
+    chunk = article_ranges(spec["articles"], spec["chunk_size"])[0]
+    tracemalloc.start()
+    _predict_chunk(loaded, read_range(spec["articles"], chunk), "jsonl")
+    working_set = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return {"fixed_rss_mib": fixed, "chunk_working_set_mib": working_set}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--engine-size", type=int, default=10_000)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="in this process")
+    parser.add_argument(
+        "--engine-sizes", type=int, nargs="+", default=[10_000], help="process, 1 and 2 workers"
+    )
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--chunk-size", type=int, default=1000)
     args = parser.parse_args()
     env = bench_env()
     os.environ.update(env)
     log("training claims-logreg on the shipped corpus (once)")
     model = train_model()
+    spec = {"model": model, "chunk_size": args.chunk_size}
+    chunk = run_worker(SCRIPT, spec | {"kind": "chunk", "articles": str(write_articles(args.chunk_size))})
+    log(f"one chunk: {json.dumps(chunk)}")
     runs = []
-    # The engines first, on one size; then the larger sizes in this process (the longest runs last).
-    plan = [(args.engine_size, workers) for workers in (0, 1, 2)]
-    plan += [(size, 0) for size in args.sizes if size != args.engine_size]
+    # The engines first; then the sizes in this process alone (the longest runs last).
+    plan = [(size, workers) for size in args.engine_sizes for workers in (0, *args.workers)]
+    plan += [(size, 0) for size in args.sizes if size not in args.engine_sizes]
     for size, workers in plan:
         articles = write_articles(size)
         log(f"predicting {size:,} articles, workers={workers} (load {load()})")
-        spec = {
-            "kind": "predict",
-            "model": model,
-            "articles": str(articles),
-            "size": size,
-            "workers": workers,
-            "chunk_size": args.chunk_size,
-        }
-        runs.append(run_worker(SCRIPT, spec))
+        runs.append(
+            run_worker(
+                SCRIPT,
+                spec | {"kind": "predict", "articles": str(articles), "size": size, "workers": workers},
+            )
+        )
         log(json.dumps(runs[-1]))
-    print(markdown(runs, args.chunk_size))
-    print(json.dumps(runs, indent=1))
+        with (FOLDER / "runs.jsonl").open("a") as stream:  # every run kept, for RESULTS.md
+            stream.write(json.dumps(runs[-1] | {"chunk": chunk, "date": machine()["date"]}) + "\n")
+    print(markdown(runs, chunk, args.chunk_size))
+    print(json.dumps({"chunk": chunk, "runs": runs}, indent=1))
 
 
-def markdown(runs: list[dict[str, Any]], chunk_size: int) -> str:
+def markdown(runs: list[dict[str, Any]], chunk: dict[str, Any], chunk_size: int) -> str:
     info = machine()
-    rows = [
-        [
-            f"{run['size']:,}",
-            run["engine"],
-            f"{run['sentences']:,}",
-            f"{run['seconds']:.1f}",
-            f"{run['sentences_per_second']:,.0f}",
-            f"{run['peak_rss_mib']:.0f}",
-            f"{run['worker_peak_rss_mib']:.0f}" if run["worker_peak_rss_mib"] else "–",
-            f"{run['load_before']} → {run['load_after']}",
-        ]
-        for run in runs
-    ]
+    working_set = chunk["chunk_working_set_mib"]
+    rows = []
+    for run in runs:
+        over = run["peak_rss_mib"] - chunk["fixed_rss_mib"]
+        rows.append(
+            [
+                f"{run['size']:,}",
+                run["engine"],
+                f"{run['sentences']:,}",
+                f"{run['seconds']:.1f}",
+                f"{run['sentences_per_second']:,.0f}",
+                f"{run['cpu_seconds_client']:.1f} + {run['cpu_seconds_workers']:.1f}",
+                f"{run['peak_rss_mib']:.0f}",
+                f"{over:.0f} ({over / working_set:.2f}×)" if not run["workers"] else "–",
+                f"{run['worker_peak_rss_mib']:.0f}" if run["worker_peak_rss_mib"] else "–",
+                f"{run['load_before']} → {run['load_after']}",
+            ]
+        )
     header = [
         "articles",
         "engine",
         "sentences",
         "seconds",
         "sentences/s",
+        "CPU s (client + workers)",
         "peak RSS MiB",
+        "over the fixed part MiB (× one chunk)",
         "worker peak MiB",
         "load",
     ]
     return (
         f"Machine: {info['cpus']} × {info['cpu']}, {info['memory']}, Python {info['python']}; "
-        f"{versions('dask', 'distributed', 'scikit-learn')}; chunk size {chunk_size}; {info['date']}.\n\n"
-        + table(header, rows)
+        f"{versions('dask', 'distributed', 'scikit-learn')}; chunk size {chunk_size}; {info['date']}. "
+        f"One chunk's working set: {working_set:.1f} MiB over a fixed part (imports + model) of "
+        f"{chunk['fixed_rss_mib']:.0f} MiB.\n\n" + table(header, rows)
     )
 
 
-if __name__ == "__main__" and not worker_main({"predict": predict}):
+if __name__ == "__main__" and not worker_main({"predict": predict, "chunk": one_chunk}):
     main()

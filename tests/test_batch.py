@@ -238,3 +238,108 @@ def test_train_with_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
         search.on_dask("tcp://127.0.0.1:9", timeout=1),
     ):
         pass
+
+
+def test_ranges_cover_every_line_and_errors_name_the_line_of_a_later_chunk(tmp_path):
+    from toolkit.ingest.articles import article_ranges, iter_articles, read_range
+
+    records = [json.dumps(a) for a in synthetic_articles(9)]
+    source = tmp_path / "raw.jsonl"
+    source.write_text("\n".join(records) + "\n", encoding="utf-8")
+    articles = tmp_path / "articles.jsonl"
+    lines = [json.dumps(a.to_dict(), ensure_ascii=False) for a in ingest([source]).articles]
+    # A BOM, blank lines between records and no newline at the end: what a hand-edited file may hold.
+    articles.write_bytes(("\ufeff" + "\n\n".join(lines[:5]) + "\n \n" + "\n".join(lines[5:])).encode("utf-8"))
+    ranges = article_ranges(articles, 4)
+    assert [r.count for r in ranges] == [4, 4, 1]
+    read = [a.id for r in ranges for a in read_range(articles, r)]
+    assert read == [a.id for a in iter_articles(articles)]
+    text = articles.read_text(encoding="utf-8").split("\n")
+    number = next(i for i, line in enumerate(text, start=1) if lines[7] in line)
+    text[number - 1] = '{"id": "broken"'
+    articles.write_text("\n".join(text), encoding="utf-8")
+    last = article_ranges(articles, 4)[1]
+    with pytest.raises(ToolkitError, match=rf"articles.jsonl:{number}: malformed JSON"):
+        read_range(articles, last)
+
+
+def test_a_remote_cluster_that_shares_the_filesystem_lets_workers_write_their_parts(
+    tracking, articles, expected, tmp_path, monkeypatch
+):
+    from distributed import LocalCluster
+
+    from toolkit.batch import cluster as engine
+
+    written = []
+    real = engine._write_part
+    monkeypatch.setattr(engine, "_write_part", lambda *args: written.append(args[1]) or real(*args))
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as local:
+        output = tmp_path / "shared.jsonl"
+        result = batch.predict_batch(
+            [tracking], articles, output, chunk_size=4, scheduler=local.scheduler_address
+        )
+        assert result.engine.endswith("(workers read the input)") and written == []
+        assert output.read_text(encoding="utf-8") == expected
+        # Workers that cannot see our files get the articles and send the text back; we write the parts.
+        monkeypatch.setattr(engine, "_shared_filesystem", lambda *args: False)
+        output = tmp_path / "sent.jsonl"
+        result = batch.predict_batch(
+            [tracking], articles, output, chunk_size=4, scheduler=local.scheduler_address
+        )
+    assert result.engine.endswith("(articles sent to the workers)") and sorted(written) == list(range(7))
+    assert output.read_text(encoding="utf-8") == expected
+
+
+def test_the_shared_filesystem_probe_checks_the_input_and_the_token(tmp_path):
+    from toolkit.batch.cluster import _probe_shared
+
+    source, probe = tmp_path / "articles.jsonl", tmp_path / ".probe"
+    source.write_text("{}\n")
+    probe.write_text("token")
+    stat = source.stat()
+    assert _probe_shared(str(source), stat.st_size, stat.st_mtime_ns, str(probe), "token")
+    assert not _probe_shared(str(source), stat.st_size, stat.st_mtime_ns, str(probe), "other")
+    assert not _probe_shared(str(source), stat.st_size + 1, stat.st_mtime_ns, str(probe), "token")
+    assert not _probe_shared(str(tmp_path / "elsewhere"), stat.st_size, stat.st_mtime_ns, str(probe), "token")
+
+
+def test_a_killed_predict_process_resumes_to_the_same_bytes(model, tmp_path):
+    """A real `toolkit predict` killed with SIGKILL once some chunks are done, then run again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    raw = tmp_path / "raw.jsonl"
+    raw.write_text("".join(json.dumps(a) + "\n" for a in synthetic_articles(3000)), encoding="utf-8")
+    articles = write_articles(tmp_path / "articles.jsonl", ingest([raw]).articles)
+    env = os.environ | {"MLFLOW_TRACKING_URI": model["uri"]}
+    run = [
+        sys.executable,
+        "-c",
+        "from toolkit.cli import main; main()",
+        "predict",
+        model["model"],
+        str(articles),
+    ]
+    whole = tmp_path / "whole.jsonl"
+    subprocess.run([*run, "-o", str(whole), "--chunk-size", "1000"], env=env, check=True, capture_output=True)
+    output = tmp_path / "out.jsonl"
+    parts = batch.parts_folder(output)
+    process = subprocess.Popen(
+        [*run, "-o", str(output), "--chunk-size", "5"], env=env, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while len(list(parts.glob("*.done"))) < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = len(list(parts.glob("*.done")))
+    assert not output.exists() and 3 <= done < 600, done  # killed mid-run, with chunks left to do
+    resumed = subprocess.run(
+        [*run, "-o", str(output), "--chunk-size", "5"], env=env, capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"in 600 chunks ({done} done by an earlier run)" in resumed.stdout
+    assert output.read_bytes() == whole.read_bytes()

@@ -228,6 +228,42 @@ def test_predictions_reach_existing_tasks_once(fake: FakeLabelStudio, tmp_path: 
     assert (again.predictions_added, again.predictions_present, len(fake.predictions)) == (0, 4, 4)
 
 
+def test_a_large_project_is_asked_only_about_the_pushed_articles(
+    fake: FakeLabelStudio, tmp_path: Path
+) -> None:
+    project = fake.add_project("news")
+    fake._import(project, [{"data": {"article_id": f"old-{i}", "content_hash": "h"}} for i in range(50)])
+    articles = write_articles(tmp_path / "articles.jsonl", 4)
+    ids = sorted(json.loads(line)["id"] for line in articles.read_text(encoding="utf-8").splitlines())
+    push_tasks(articles, "news", client=client_for(fake), exports_dir=tmp_path / "exports")
+    assert fake.task_queries == [("data.article_id", ids)]
+    fake.task_queries.clear()
+    added = push_tasks(
+        articles, "news", predictor=RULES, client=client_for(fake), exports_dir=tmp_path / "exports"
+    )
+    task_ids = sorted(task_id for task_id, task in fake.tasks.items() if task["data"]["article_id"] in ids)
+    assert fake.task_queries[0] == ("data.article_id", ids)
+    assert [(column, sorted(values)) for column, values in fake.task_queries[1:]] == [("id", task_ids)]
+    assert (added.created, added.existing, added.predictions_added) == (0, 4, 4)
+    again = push_tasks(
+        articles, "news", predictor=RULES, client=client_for(fake), exports_dir=tmp_path / "exports"
+    )
+    assert (again.created, again.predictions_added, again.predictions_present) == (0, 0, 4)
+    assert len(fake.task_keys(project)) == 54 and ("GET", "/api/predictions") not in fake.requests
+
+
+def test_ids_are_asked_in_groups_that_keep_the_url_short() -> None:
+    from urllib.parse import quote
+
+    from toolkit.labelstudio.push import QUERY_CHARS, _id_groups
+
+    ids = [f"article/été-{i:06d}" for i in range(2000)]
+    groups = list(_id_groups(ids))
+    assert [i for group in groups for i in group] == ids and len(groups) > 1
+    assert all(len(quote(json.dumps(group))) <= QUERY_CHARS for group in groups)
+    assert len(quote(json.dumps(groups[0] + ids[:1]))) > QUERY_CHARS - 40  # groups are full, not tiny
+
+
 @pytest.mark.parametrize("fault", ["after-500", "timeout"])
 def test_a_lost_answer_is_retried_without_duplicates(
     fake: FakeLabelStudio, tmp_path: Path, fault: str

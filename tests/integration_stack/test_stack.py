@@ -108,6 +108,36 @@ def test_the_loop_on_the_stack(stack, tmp_path: Path, monkeypatch: pytest.Monkey
     predictions = tmp_path / "predictions.jsonl"
     predicted = run("predict", "models:/toolkit-claims@champion", articles, "-o", predictions)
     assert f"wrote predictions for {ARTICLES} articles" in predicted, predicted
+    # The same on Dask: a LocalCluster whose worker loads the champion from the MLflow server on PostgreSQL.
+    on_dask = tmp_path / "predictions-dask.jsonl"
+    predicted = run(
+        "predict",
+        "models:/toolkit-claims@champion",
+        articles,
+        "-o",
+        on_dask,
+        "--workers",
+        "1",
+        "--chunk-size",
+        "5",
+    )
+    assert f"wrote predictions for {ARTICLES} articles" in predicted, predicted
+    assert "in 5 chunks on LocalCluster(1 worker)" in predicted, predicted
+    assert on_dask.read_bytes() == predictions.read_bytes()
+
+    # Pre-annotating a few articles of a project that holds more: Label Studio on PostgreSQL is asked about
+    # those ids only (the in_list filter on data.article_id), and a second push adds nothing.
+    few = tmp_path / "few.jsonl"
+    few.write_text(
+        "".join(articles.read_text(encoding="utf-8").splitlines(keepends=True)[:5]), encoding="utf-8"
+    )
+    model = ("--predictions", "models:/toolkit-claims@champion")
+    before = len(list(sdk.predictions.list(project=project.id)))
+    pushed = run("push", few, "--project", PROJECT, *model)
+    assert "0 new tasks, 5 already there (5 of them given these pre-annotations now)" in pushed, pushed
+    pushed = run("push", few, "--project", PROJECT, *model)
+    assert "0 new tasks, 5 already there (0 of them given these pre-annotations now)" in pushed, pushed
+    assert len(list(sdk.predictions.list(project=project.id))) == before + 5
 
     # The run and its model artifacts went through the server: the runs into PostgreSQL, the files into the
     # artifact folder it serves.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from toolkit.errors import ToolkitError, where
 from toolkit.io import jsonl_record, read_jsonl, write_jsonl_atomic
 from toolkit.records import Article
 
-__all__ = ["read_articles", "write_articles", "iter_articles", "count_articles"]
+__all__ = ["read_articles", "write_articles", "iter_articles", "ArticleRange", "article_ranges", "read_range"]
 
 
 def read_articles(path: str | Path) -> list[Article]:
@@ -34,23 +35,26 @@ def write_articles(path: str | Path, articles: Iterable[Article]) -> Path:
     return write_jsonl_atomic(path, (article.to_dict() for article in articles))
 
 
+def _jsonl_line(raw: bytes, path: Path, number: int) -> dict[str, Any] | None:
+    """Line `number` of an articles file as a JSON object, None when blank (only \\n ends a record)."""
+    try:
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError:
+        raise ToolkitError(f"{where(path, number)}: not valid UTF-8; re-encode the file as UTF-8") from None
+    return jsonl_record(line, path, number) if line.strip() else None
+
+
 def _jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(place, object) per non-blank line, one line in memory at a time (only \\n ends a record)."""
+    """(place, object) per non-blank line, one line in memory at a time."""
     try:
         stream = path.open("rb")
     except OSError as exc:
         raise ToolkitError(f"{path}: cannot read ({exc.strerror})") from None
     with stream:
         for number, raw in enumerate(stream, start=1):
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                raise ToolkitError(
-                    f"{where(path, number)}: not valid UTF-8; re-encode the file as UTF-8"
-                ) from None
-            if not line.strip():
-                continue
-            yield where(path, number), jsonl_record(line, path, number)
+            record = _jsonl_line(raw, path, number)
+            if record is not None:
+                yield where(path, number), record
 
 
 def _table_record(row: dict[str, Any]) -> dict[str, Any]:
@@ -65,22 +69,7 @@ def _table_record(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _parquet_records(path: Path, batch_rows: int) -> Iterator[tuple[str, dict[str, Any]]]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.ParquetFile(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise ToolkitError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
-    index = 0
-    for batch in table.iter_batches(batch_size=batch_rows):
-        for row in batch.to_pylist():
-            yield f"{path} row {index}", _table_record(row)
-            index += 1
-
-
-def _dataset_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _saved_dataset(path: Path) -> Any:
     import datasets
 
     from toolkit.ingest.readers import load_saved_dataset
@@ -88,8 +77,30 @@ def _dataset_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     loaded = load_saved_dataset(path)
     if isinstance(loaded, datasets.DatasetDict):
         raise ToolkitError(f"{path}: a DatasetDict; pass one of its splits ({', '.join(loaded)})")
+    return loaded
+
+
+def _parquet_file(path: Path) -> Any:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise ToolkitError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+
+
+def _parquet_records(path: Path, batch_rows: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    index = 0
+    for batch in _parquet_file(path).iter_batches(batch_size=batch_rows):
+        for row in batch.to_pylist():
+            yield f"{path} row {index}", _table_record(row)
+            index += 1
+
+
+def _dataset_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     # Arrow files are memory-mapped: iterating reads one row at a time.
-    for index, row in enumerate(loaded.with_format(None)):
+    for index, row in enumerate(_saved_dataset(path).with_format(None)):
         yield f"{path}#{index}", _table_record(row)
 
 
@@ -110,23 +121,79 @@ def iter_articles(path: str | Path, *, batch_rows: int = 1024) -> Iterator[Artic
         yield Article.from_dict(record, place)
 
 
-def count_articles(path: str | Path) -> int | None:
-    """How many articles `iter_articles` will yield, without parsing them (for a progress bar); None if
-    unknown."""
+@dataclass(frozen=True)
+class ArticleRange:
+    """Articles a process can read on its own, without the rest of the source: bytes [start, end) of a JSONL
+    file, whose first line is number `line`, or rows [start, end) of a Parquet file or a saved dataset (`line`
+    0). `count` articles."""
+
+    start: int
+    end: int
+    count: int
+    line: int = 0
+
+
+def article_ranges(path: str | Path, size: int) -> list[ArticleRange]:
+    """The source cut into ranges of `size` articles (the last may hold fewer), found without parsing a single
+    article: JSONL is scanned for line ends, a table's rows are counted from its metadata. Batch prediction
+    hands each range to whichever process predicts it."""
     path = Path(path)
-    try:
+    if path.is_dir() or path.suffix.lower() == ".parquet":
         if path.is_dir():
-            from toolkit.project import offline_hubs
+            total = len(_saved_dataset(path))
+        elif not path.exists():
+            raise ToolkitError(f"{path}: file not found")
+        else:
+            total = _parquet_file(path).metadata.num_rows
+        return [ArticleRange(s, min(s + size, total), min(size, total - s)) for s in range(0, total, size)]
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise ToolkitError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    ranges: list[ArticleRange] = []
+    start = offset = count = 0
+    line = 1
+    with stream:
+        for number, raw in enumerate(stream, start=1):
+            if count == 0:
+                start, line = offset, number
+            offset += len(raw)
+            if raw.strip():
+                count += 1
+                if count == size:
+                    ranges.append(ArticleRange(start, offset, count, line))
+                    count = 0
+    if count:
+        ranges.append(ArticleRange(start, offset, count, line))
+    return ranges
 
-            offline_hubs()
-            import datasets
 
-            return len(datasets.load_from_disk(str(path)))
-        if path.suffix.lower() == ".parquet":
-            import pyarrow.parquet as pq
-
-            return pq.ParquetFile(path).metadata.num_rows
-        with path.open("rb") as stream:
-            return sum(1 for line in stream if line.strip())
-    except Exception:  # a count is a nicety; reading the articles reports what is wrong
-        return None
+def read_range(path: str | Path, chunk: ArticleRange) -> list[Article]:
+    """The articles of one range of `article_ranges(path, ...)`, checked; errors name the file and line (or
+    row) as `iter_articles` would."""
+    path = Path(path)
+    if path.is_dir():
+        columns = _saved_dataset(path).with_format(None)[chunk.start : chunk.end]
+        rows = (dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True))
+        places = (f"{path}#{index}" for index in range(chunk.start, chunk.end))
+        return [Article.from_dict(_table_record(row), place) for row, place in zip(rows, places, strict=True)]
+    if path.suffix.lower() == ".parquet":
+        parquet, first, articles = _parquet_file(path), 0, []
+        for group in range(parquet.num_row_groups):
+            rows = parquet.metadata.row_group(group).num_rows
+            if first < chunk.end and first + rows > chunk.start:
+                low, high = max(chunk.start - first, 0), min(chunk.end - first, rows)
+                table = parquet.read_row_group(group).slice(low, high - low)
+                for index, row in enumerate(table.to_pylist(), start=first + low):
+                    articles.append(Article.from_dict(_table_record(row), f"{path} row {index}"))
+            first += rows
+        return articles
+    with path.open("rb") as stream:
+        stream.seek(chunk.start)
+        data = stream.read(chunk.end - chunk.start)
+    articles = []
+    for number, raw in enumerate(data.split(b"\n"), start=chunk.line):
+        record = _jsonl_line(raw, path, number)
+        if record is not None:
+            articles.append(Article.from_dict(record, where(path, number)))
+    return articles

@@ -1,7 +1,10 @@
 """`toolkit push`: articles → Label Studio tasks with pre-annotations, imported in batches, never twice.
 
 A task carries the article id and its content hash; before importing, the project's tasks are listed and any
-article already there with the same hash is skipped, so a re-run creates no task. Pre-annotations (a model's or
+article already there with the same hash is skipped, so a re-run creates no task. At archive scale (a project
+holding more tasks than the push) the server is asked only about the pushed article ids, by a Data Manager filter
+(`filter:tasks:data.article_id`, operator `in_list`, which Label Studio 1.23 applies in SQL), a few hundred ids a
+request. Pre-annotations (a model's or
 the rules') are checked here before anything leaves: the server accepts bad offsets and unknown labels silently.
 Listing and importing happen under the project's lock (locks.py, the same one `toolkit pull` takes), so two
 exports of the same articles at once cannot both find them missing: the second waits, then finds them there.
@@ -17,11 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from toolkit.errors import ToolkitError
 from toolkit.labelstudio.client import Client, collect, connect
@@ -67,23 +72,77 @@ class PushResult:
         return self.output is not None
 
 
-def existing_tasks(client: Client, project_id: int) -> dict[tuple[str, str], int]:
-    """(article id, content hash) → task id for every task of the project (ids only and data, 1000 a page)."""
+# The ids of one filtered listing travel URL-encoded in its query string: at most this many characters of them,
+# so that the request line stays under 8 KB (nginx's default limit) whatever the ids' length.
+QUERY_CHARS = 7000
+
+
+def _id_groups(values: Sequence[Any]) -> Iterator[list[Any]]:
+    group: list[Any] = []
+    size = 0
+    for value in values:
+        cost = len(quote(json.dumps(value) + ", "))  # as it travels, URL-encoded
+        if group and size + cost > QUERY_CHARS:
+            yield group
+            group, size = [], 0
+        group.append(value)
+        size += cost
+    if group:
+        yield group
+
+
+def _listing(
+    client: Client, project_id: int, column: str | None, values: Sequence[Any], predictions: bool
+) -> list[Any]:
+    """The project's tasks (id and data; with `predictions`, theirs too), all of them when `column` is None,
+    else only those whose `column` (a Data Manager column: `data.article_id`, `id`) is one of `values`: the
+    server filters (`in_list`), so a batch of a large project does not list the whole project."""
+    options: dict[str, Any] = {"fields": "all", "include": "id,data,predictions"} if predictions else {}
+    options = options or {"fields": "task_only", "include": "id,data"}
+    if column is None:
+        return collect(client.sdk.tasks.list(project=project_id, page_size=1000, **options), 1000)
+    found = []
+    for group in _id_groups(values):
+        item = {"filter": f"filter:tasks:{column}", "operator": "in_list", "type": "String", "value": group}
+        query = json.dumps({"filters": {"conjunction": "and", "items": [item]}})
+        found += collect(
+            client.sdk.tasks.list(project=project_id, query=query, page_size=1000, **options), 1000
+        )
+    return found
+
+
+def existing_tasks(
+    client: Client, project_id: int, article_ids: Sequence[str] | None = None
+) -> dict[tuple[str, str], int]:
+    """(article id, content hash) → task id for every task of the project, or only for those of `article_ids`
+    (filtered by the server)."""
 
     def listing() -> dict[tuple[str, str], int]:
-        pager = client.sdk.tasks.list(
-            project=project_id, fields="task_only", include="id,data", page_size=1000
-        )
-        return {task_key(task.data or {}): task.id for task in collect(pager, 1000)}
+        column = None if article_ids is None else "data.article_id"
+        tasks = _listing(client, project_id, column, article_ids or (), predictions=False)
+        return {task_key(task.data or {}): task.id for task in tasks}
 
     return client.call(f"listing the tasks of project {project_id}", listing)
 
 
-def _prediction_versions(client: Client, project_id: int) -> dict[int, set[str]]:
+def _prediction_versions(
+    client: Client, project_id: int, task_ids: Sequence[int] | None = None
+) -> dict[int, set[str]]:
+    """Task id → the model versions of its predictions: every task of the project, or those of `task_ids`."""
+
     def listing() -> dict[int, set[str]]:
         versions: dict[int, set[str]] = {}
-        for prediction in client.sdk.predictions.list(project=project_id):
-            versions.setdefault(prediction.task, VersionSet()).add(prediction.model_version or "")
+        if task_ids is None:
+            for prediction in client.sdk.predictions.list(project=project_id):
+                versions.setdefault(prediction.task, VersionSet()).add(prediction.model_version or "")
+            return versions
+        for task in _listing(client, project_id, "id", task_ids, predictions=True):
+            found = versions.setdefault(task.id, VersionSet())
+            for prediction in task.predictions or ():
+                if isinstance(prediction, dict):
+                    found.add(prediction.get("model_version") or "")
+                else:
+                    found.add(getattr(prediction, "model_version", None) or "")
         return versions
 
     return client.call(f"listing the predictions of project {project_id}", listing)
@@ -183,6 +242,12 @@ def push_tasks(
     return result
 
 
+def _ask_by_id(held: int | None, asked: int) -> bool:
+    """Whether to ask the server about our ids rather than list the project: when the project holds more tasks
+    than we ask about, the listing would send more (the text of every task), in more pages."""
+    return held is not None and held > asked
+
+
 def _import_new(
     client: Client,
     project_id: int,
@@ -192,15 +257,23 @@ def _import_new(
     batch_size: int,
     progress: Progress | None,
 ) -> None:
-    """List the project's tasks, then import the missing ones and the missing predictions (under the lock)."""
-    present = existing_tasks(client, project_id)
+    """Find which tasks the project holds, then import the missing ones and the missing predictions (under the
+    lock). When the project holds more tasks than we push, the server is asked about our article ids only
+    (and about those tasks' predictions only) instead of listing the whole project."""
+    article_ids = sorted({task["data"]["article_id"] for task in tasks})
+    held = client.call(
+        f"reading project {project_id}", lambda: client.sdk.projects.get(id=project_id).task_number
+    )
+    filtered = _ask_by_id(held, len(article_ids))
+    present = existing_tasks(client, project_id, article_ids if filtered else None)
     ids_present = {article_id for article_id, _ in present}
     new = [task for task in tasks if task_key(task["data"]) not in present]
     result.existing = len(tasks) - len(new)
     result.changed = sum(1 for task in new if task["data"]["article_id"] in ids_present)
     late: list[dict[str, Any]] = []
     if version is not None and result.existing:
-        versions = _prediction_versions(client, project_id)
+        held_ids = [present[key] for key in {task_key(task["data"]) for task in tasks} if key in present]
+        versions = _prediction_versions(client, project_id, held_ids if filtered else None)
         for task in tasks:
             task_id = present.get(task_key(task["data"]))
             if task_id is None or "predictions" not in task:
@@ -253,7 +326,7 @@ def _import_batch(client: Client, project_id: int, batch: list[dict], result: Pu
             result.retries += 1
             time.sleep(delays[attempt])
             try:
-                present = existing_tasks(client, project_id)
+                present = existing_tasks(client, project_id, [task["data"]["article_id"] for task in batch])
             except ToolkitError:
                 raise _give_up(
                     client, error, "importing tasks", attempt + 1, result.created + committed
@@ -283,7 +356,7 @@ def _import_predictions(
                 raise _give_up(client, error, "importing predictions", attempt + 1, result.created) from None
             result.retries += 1
             time.sleep(delays[attempt])
-            versions = _prediction_versions(client, project_id)
+            versions = _prediction_versions(client, project_id, [item["task"] for item in batch])
             batch = [item for item in batch if version not in versions.get(item["task"], set())]
             if not batch:
                 return 0

@@ -1,7 +1,8 @@
-"""Batch prediction: articles streamed in chunks, predicted here or on a Dask cluster, resumable after a crash.
+"""Batch prediction: articles read in chunks, predicted here or on a Dask cluster, resumable after a crash.
 
-The articles (JSONL, Parquet or a saved Hugging Face dataset) are read `chunk_size` at a time; at most a few
-chunks are in flight, so memory does not grow with the input. Each finished chunk is written atomically into
+The articles (JSONL, Parquet or a saved Hugging Face dataset) are first cut into ranges of `chunk_size`
+(`toolkit.ingest.articles.article_ranges`: line ends or row counts, no article parsed); whoever predicts a chunk
+reads its range alone, so memory does not grow with the input. Each finished chunk is written atomically into
 `OUTPUT.parts/` as `part-NNNNNN.<format>` followed by `part-NNNNNN.done` (its counts: the manifest of finished
 chunks). A re-run with the same input, models, chunk size and format skips the chunks that are done. When every
 chunk is done the parts are concatenated in order into OUTPUT (atomically: a temporary file renamed into place)
@@ -10,8 +11,11 @@ and the folder is removed.
 Where chunks run: in this process (`workers=0`), on a `LocalCluster` of `workers` processes bound to 127.0.0.1,
 or on the Dask scheduler at `scheduler`. Workers receive the model URIs and the tracking URI, never a model
 object, and each loads the models once (`toolkit.tracking.models.load_model`, skops with our trusted types),
-keeping them on the worker for the chunks that follow. Chunks go back to this process as text, so workers
-need no shared filesystem.
+keeping them on the worker for the chunks that follow. When every worker sees the input and the parts folder
+as this process does (always on a LocalCluster; probed on a remote cluster), a task is only a range: the worker
+reads it, writes the part and its marker, and returns the counts, which leaves this process almost idle (on a
+2-core machine it would otherwise take a core's share from the workers). Otherwise this process reads each
+chunk, ships the articles and writes the text that comes back.
 """
 
 from __future__ import annotations
@@ -19,14 +23,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ToolkitError
-from toolkit.ingest.articles import count_articles, iter_articles
+from toolkit.ingest.articles import article_ranges, read_range
 from toolkit.predict import FILE_FORMATS, format_predictions, predict_loaded
 from toolkit.records import Article
 
@@ -53,11 +56,6 @@ def parts_folder(output: Path) -> Path:
     return output.with_name(output.name + ".parts")
 
 
-def _chunks(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
-    while chunk := list(islice(articles, size)):
-        yield chunk
-
-
 def _predict_chunk(loaded: Sequence[Any], articles: list[Article], format: str) -> tuple[str, dict[str, Any]]:
     """A chunk's output text (CSV without its header) and its counts."""
     predictions = predict_loaded(loaded, articles)
@@ -75,26 +73,6 @@ def _predict_chunk(loaded: Sequence[Any], articles: list[Article], format: str) 
         "model_version": predictions[0].model_version if predictions else "",
     }
     return text, counts
-
-
-def _on_worker(
-    model_uris: tuple[str, ...], tracking_uri: str, articles: list[Article], format: str
-) -> tuple[str, dict[str, Any]]:
-    """The Dask task: load the models on first use on this worker, keep them there, predict the chunk."""
-    from distributed import get_worker
-
-    from toolkit.tracking.models import load_model
-
-    worker = get_worker()
-    cache = getattr(worker, "_toolkit_models", None)
-    if cache is None:
-        cache = {}
-        worker._toolkit_models = cache
-    key = (model_uris, tracking_uri)
-    if key not in cache:
-        os.environ["MLFLOW_TRACKING_URI"] = tracking_uri  # load_model reads the store from it
-        cache[key] = [load_model(uri) for uri in model_uris]
-    return _predict_chunk(cache[key], articles, format)
 
 
 def _run_key(model_uris: Sequence[str], source: Path, chunk_size: int, format: str) -> dict[str, Any]:
@@ -169,30 +147,6 @@ def _concatenate(parts: Path, chunks: int, format: str, output: Path) -> None:
     shutil.rmtree(parts)
 
 
-def _connect(scheduler: str | None, workers: int, timeout: float) -> tuple[Any, Any, str]:
-    """(client, cluster or None, engine name) for a scheduler address or a LocalCluster of `workers`."""
-    import logging
-
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout=timeout)
-        except (OSError, ValueError, TypeError) as exc:
-            first = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ToolkitError(f"cannot reach the Dask scheduler at {scheduler!r} ({first})") from None
-        return client, None, scheduler
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    return Client(cluster), cluster, f"LocalCluster({workers} worker{'s' if workers != 1 else ''})"
-
-
 def predict_batch(
     model_uris: Sequence[str],
     articles_path: Path,
@@ -259,8 +213,11 @@ def _run(
     from toolkit.tracking.store import resolve_tracking_uri
 
     result = BatchResult(output=output, resumed=len(done))
-    total = count_articles(articles_path)
-    finished = 0
+    ranges = article_ranges(articles_path, chunk_size)
+    if not ranges:
+        raise ToolkitError(f"{articles_path}: no articles")
+    total = sum(chunk.count for chunk in ranges)
+    finished = sum(counts["articles"] for counts in done.values())
 
     def record(index: int, counts: dict[str, Any]) -> None:
         nonlocal finished
@@ -269,18 +226,17 @@ def _run(
         if progress:
             progress(finished, total)
 
-    for counts in done.values():
-        finished += counts["articles"]
     if progress:
         progress(finished, total)
-    todo = ((index, chunk) for index, chunk in enumerate(_chunks(iter_articles(articles_path), chunk_size)))
-    chunks = 0
+    todo = [(index, chunk) for index, chunk in enumerate(ranges) if index not in done]
     if scheduler or workers:
-        chunks, result.engine = _run_on_dask(
+        from toolkit.batch.cluster import run_on_dask
+
+        result.engine = run_on_dask(
             model_uris,
             resolve_tracking_uri(),
+            articles_path,
             todo,
-            done,
             parts,
             format,
             record,
@@ -288,21 +244,15 @@ def _run(
             workers,
             connect_timeout,
         )
-    else:
+    elif todo:
         from toolkit.tracking.models import load_model
 
-        loaded = None
+        loaded = [load_model(uri) for uri in model_uris]
         for index, chunk in todo:
-            chunks = index + 1
-            if index in done:
-                continue
-            if loaded is None:
-                loaded = [load_model(uri) for uri in model_uris]
-            text, counts = _predict_chunk(loaded, chunk, format)
+            text, counts = _predict_chunk(loaded, read_range(articles_path, chunk), format)
             _write_part(parts, index, format, text, counts)
             record(index, counts)
-    if chunks == 0:
-        raise ToolkitError(f"{articles_path}: no articles")
+    chunks = len(ranges)
     versions = {done[index]["model_version"] for index in range(chunks)}
     if len(versions) > 1:
         raise ToolkitError(
@@ -318,53 +268,3 @@ def _run(
         for group, count in counts["spans"].items():
             result.spans[group] = result.spans.get(group, 0) + count
     return result
-
-
-def _run_on_dask(
-    model_uris: Sequence[str],
-    tracking_uri: str,
-    todo: Iterator[tuple[int, list[Article]]],
-    done: dict[int, dict[str, Any]],
-    parts: Path,
-    format: str,
-    record: Callable[[int, dict[str, Any]], None],
-    scheduler: str | None,
-    workers: int,
-    timeout: float,
-) -> tuple[int, str]:
-    """Submit the chunks not done yet, at most two per worker thread in flight; write each as it returns."""
-    from distributed import as_completed
-
-    client, cluster, engine = _connect(scheduler, workers, timeout)
-    chunks = 0
-    try:
-        window = 2 * max(1, sum(client.nthreads().values()))
-        running = as_completed()
-        uris = tuple(model_uris)
-        index_of: dict[str, int] = {}
-
-        def submit_next() -> bool:
-            nonlocal chunks
-            for index, chunk in todo:
-                chunks = index + 1
-                if index in done:
-                    continue
-                future = client.submit(_on_worker, uris, tracking_uri, chunk, format, pure=False)
-                index_of[future.key] = index
-                running.add(future)
-                return True
-            return False
-
-        while running.count() < window and submit_next():
-            pass
-        for future in running:
-            text, counts = future.result()
-            index = index_of.pop(future.key)
-            _write_part(parts, index, format, text, counts)
-            record(index, counts)
-            submit_next()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    return chunks, engine
