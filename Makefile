@@ -8,6 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 LS_VENV := .venv-labelstudio
 DATA := data/corpus
+# Public entity corpora mixed into training where present (experiments' [[data.sources]]); absent ones are skipped.
+SHARED_DATA ?= ../shared/data
+PUBLIC_DATA := data/public
 EXPERIMENTS := $(sort $(wildcard experiments/*.toml))
 
 # datasets and huggingface_hub never reach a hub from here (none is reachable, and a lookup costs time).
@@ -28,8 +31,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]' 2> $(VENV)/pip.log || { cat $(VENV)/pip.log; exit 1; }
 	touch $@
 
-train: setup ## Build the dataset from the shipped annotations and train every experiment, logged to MLflow
+train: setup ## Build the dataset from the shipped annotations, import the public corpora present, train every experiment
 	$(BIN)/toolkit dataset build --output $(DATA)
+	$(BIN)/toolkit dataset import-public --shared $(SHARED_DATA) --output $(PUBLIC_DATA) --exclude $(DATA)
 	for experiment in $(EXPERIMENTS); do $(BIN)/toolkit train "$$experiment" --data $(DATA); done
 	@echo "Runs are in $(MLFLOW_TRACKING_URI); open them with: make ui"
 

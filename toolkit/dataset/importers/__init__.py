@@ -279,8 +279,12 @@ def import_corpus(
     validation_fraction: float = 0.15,
     test_fraction: float = 0.15,
     lang: str | None = None,
+    exclude: Callable[[Document], bool] | None = None,
 ) -> ImportResult:
-    """Read public-format files and write a toolkit dataset; see the module docstring for the rules."""
+    """Read public-format files and write a toolkit dataset; see the module docstring for the rules.
+
+    `exclude` drops the documents it says yes to (counted as `documents_excluded`): a public corpus that shares
+    articles with ours must not bring our validation or test articles into training."""
     from toolkit.dataset import SPLITS, split_groups, write_dataset
 
     if format not in FORMATS:
@@ -301,6 +305,10 @@ def import_corpus(
         corpus = spec.reader(path, name=name, lang=spec.lang)
         for document in corpus.documents if lang is not None else ():
             document.lang = lang
+        if exclude is not None:
+            kept = [document for document in corpus.documents if not exclude(document)]
+            counters["documents_excluded"] += len(corpus.documents) - len(kept)
+            corpus.documents = kept
         make_rows = _entity_rows if spec.task == "entities" else _claim_rows
         rows = [make_rows(document, effective_map, counters) for document in corpus.documents]
         per_file.append((corpus.documents, rows))
