@@ -170,10 +170,14 @@ def import_public_command(
     shared: Annotated[
         Path, typer.Option(help="Folder of the public corpora (absent corpora are skipped).")
     ] = SHARED_DATA,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder of the imported datasets.")] = PUBLIC_DATA,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder of the imported datasets.")
+    ] = PUBLIC_DATA,
     exclude: Annotated[
         Path,
-        typer.Option(help="Our dataset: its articles are left out of WiNER-fr.", exists=True, file_okay=False),
+        typer.Option(
+            help="Our dataset: its articles are left out of WiNER-fr.", exists=True, file_okay=False
+        ),
     ] = DATA,
     force: Annotated[bool, typer.Option(help="Import again even when up to date.")] = False,
 ) -> None:
