@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
+from sample_exports import ROOT, SHARED
 from typer.testing import CliRunner
 
-from sample_exports import ROOT, SHARED
 from toolkit.cli import app
 from toolkit.dataset import load_dataset, write_dataset
 from toolkit.dataset.public import PUBLIC, import_public
@@ -177,7 +176,11 @@ def test_the_real_corpora_import_without_our_articles(tmp_path):
     from toolkit.dataset import build_dataset, training_snapshots
 
     ours = tmp_path / "corpus"
-    build_dataset(training_snapshots(ROOT / "annotations" / "training.toml"), ours)
+    build_dataset(
+        training_snapshots(ROOT / "annotations" / "training.toml"),
+        ours,
+        schema_path=ROOT / "annotations" / "schema.toml",
+    )
     shipped = {
         line.split()[-1].rsplit("/", 1)[-1].removesuffix(".txt")
         for work in (ROOT / "annotations" / "wikinews" / "fr").glob("*.txt")
