@@ -196,3 +196,14 @@ def test_the_real_corpora_import_without_our_articles(tmp_path):
         assert result.rows["train"] > 1000 and result.rows["validation"] > 100
         labels = json.loads((result.output / "manifest.json").read_text())["tasks"]["entities"]["labels"]
         assert {label[2:] for label in labels if label != "O"} <= {"PER", "ORG", "LOC", "DATE"}
+
+
+def test_the_multi_corpus_experiment_trains_on_what_import_public_writes():
+    """A typo in a source's path would silently skip that corpus (absent sources are skipped)."""
+    from toolkit.project import PUBLIC_DATA
+    from toolkit.training.experiments import load_experiment
+
+    experiment = load_experiment(ROOT / "experiments" / "entities-multi.toml")
+    assert {source.name: source.path for source in experiment.sources} == {
+        corpus.name: PUBLIC_DATA / corpus.name for corpus in PUBLIC
+    }
