@@ -8,6 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 LS_VENV := .venv-labelstudio
 DATA := data/corpus
+# Public entity corpora mixed into training where present (experiments' [[data.sources]]); absent ones are skipped.
+SHARED_DATA ?= ../shared/data
+PUBLIC_DATA := data/public
 EXPERIMENTS := $(sort $(wildcard experiments/*.toml))
 
 # datasets and huggingface_hub never reach a hub from here (none is reachable, and a lookup costs time).
@@ -28,19 +31,21 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]' 2> $(VENV)/pip.log || { cat $(VENV)/pip.log; exit 1; }
 	touch $@
 
-train: setup public-claims ## Build the dataset from the shipped annotations and train every experiment, logged to MLflow
+train: setup public-data ## Build the dataset, import the public corpora present, train every experiment, pick each task's champion
 	for experiment in $(EXPERIMENTS); do $(BIN)/toolkit train "$$experiment" --data $(DATA); done
 	$(BIN)/toolkit runs select --task claims
 	$(BIN)/toolkit runs select --task entities
 	@echo "Runs are in $(MLFLOW_TRACKING_URI); open them with: make ui"
 
-# The weak claims datasets (data/public/*) leave out what the shipped dataset scores, so they follow its build.
-# Corpora absent from PUBLIC_DATA are skipped with one line each; datasets newer than their inputs are kept.
-PUBLIC_DATA ?= ../shared/data
-.PHONY: public-claims
-public-claims: setup ## Build the dataset, then weak claims datasets from ../shared/data (Szeged, MEANTIME, PolNeAR, NewsSD) in data/public
+# The public corpora present under SHARED_DATA, imported for training into PUBLIC_DATA: entity corpora mapped to our
+# types and weak claims datasets. They leave out what the shipped dataset validates and tests on, so they follow its
+# build. Absent corpora are skipped with one line each; up-to-date imports are kept (a second run costs seconds).
+.PHONY: public-data public-claims
+public-data: setup ## Build the dataset, then import the public corpora of ../shared/data present (entities, weak claims) into data/public
 	$(BIN)/toolkit dataset build --output $(DATA)
-	$(BIN)/toolkit dataset public-claims --shared $(PUBLIC_DATA) --corpus $(DATA) --output data/public
+	$(BIN)/toolkit dataset import-public --shared $(SHARED_DATA) --output $(PUBLIC_DATA) --exclude $(DATA)
+	$(BIN)/toolkit dataset public-claims --shared $(SHARED_DATA) --corpus $(DATA) --output $(PUBLIC_DATA)
+public-claims: public-data
 
 test: setup label-studio-venv browser stack-deps ## Run every test; the tests start the Label Studio and MLflow servers they need
 	$(BIN)/pytest -q

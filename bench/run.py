@@ -1,9 +1,10 @@
 """Every benchmark in one run, written to bench/RESULTS.md (what `make bench` runs).
 
-    python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,entity_features,hedges,scaling,cli]
+    python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,entity_features,sources,hedges,claims,scaling,cli]
     python bench/run.py --render .cache/bench/results.json --results bench/RESULTS.md   # re-render, no run
 
-Corpora absent from --data are skipped and said so. The raw numbers go to .cache/bench/results.json too (to
+Corpora absent from --data are skipped and said so. The per-source tables (`sources`, bench/entity_sources.py)
+go to a section of their own, which `python bench/entity_sources.py --results bench/RESULTS.md` also writes. The raw numbers go to .cache/bench/results.json too (to
 results-printed.json when no --results is given).
 """
 
@@ -21,11 +22,12 @@ import claims_sources
 import cli_check
 import entities
 import entity_features
+import entity_sources
 import hedges
 import scaling
-from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, table, versions, write_results
+from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, table, versions, write_results, write_section
 
-SECTIONS = ("entities", "entity_features", "hedges", "claims", "scaling", "cli")
+SECTIONS = ("entities", "entity_features", "sources", "hedges", "claims", "scaling", "cli")
 # A doubling that costs up to this much is counted as linear: even CPU time wobbles a little between runs.
 LINEAR_TOLERANCE = 2.1
 
@@ -170,6 +172,8 @@ def report(results: dict[str, Any], info: dict[str, str], command: str, seconds:
                   scaling.markdown(results["scaling"])]  # fmt: skip
     if "cli" in results:
         parts += ["", "### End to end from the command line", cli_check.markdown(results["cli"])]
+    if "sources" in results:
+        parts += ["", "Entities trained on several corpora at once: the section `entity-sources` below."]
     for name, error in results.get("failed", {}).items():
         parts += ["", f"### {name}: FAILED", "```", error, "```"]
     return "\n".join(parts)
@@ -189,10 +193,7 @@ def main() -> None:
     if args.render:
         saved = json.loads(args.render.read_text())
         text = report(saved["results"], saved["machine"], saved["command"], saved["seconds"])
-        if args.results:
-            write_results(args.results, text)
-        else:
-            print(text)
+        _write(args.results, text, saved["results"], saved["machine"], saved["command"])
         return
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(chosen) - set(SECTIONS)
@@ -205,6 +206,7 @@ def main() -> None:
     modules = {
         "entities": entities,
         "entity_features": entity_features,
+        "sources": entity_sources,
         "hedges": hedges,
         "claims": claims_sources,
         "scaling": scaling,
@@ -226,12 +228,19 @@ def main() -> None:
     (WORK / ("results.json" if args.results else "results-printed.json")).write_text(
         json.dumps(saved, indent=1)
     )
-    text = report(results, info, command, seconds)
-    if args.results:
-        write_results(args.results, text)
-        log(f"wrote {args.results}")
-    else:
-        print(text)
+    _write(args.results, report(results, info, command, seconds), results, info, command)
+
+
+def _write(path: Path | None, text: str, results: dict[str, Any], info: dict[str, str], command: str) -> None:
+    """The report between the bench markers, the per-source tables in their own section; printed without a path."""
+    sources = entity_sources.section(results["sources"], info, command) if "sources" in results else ""
+    if path is None:
+        print(text + ("\n\n" + sources if sources else ""))
+        return
+    write_results(path, text)
+    if sources:
+        write_section(path, sources, entity_sources.BEGIN, entity_sources.END)
+    log(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ __all__ = [
     "EXPORTS",
     "TRAINING",
     "DATA",
+    "PUBLIC_DATA",
+    "SHARED_DATA",
     "offline_hubs",
 ]
 
@@ -28,6 +30,9 @@ GUIDELINES = Path("annotations/GUIDELINES.md")
 EXPORTS = Path("annotations/exports")  # annotations/exports/<project>/<UTC time>.json
 TRAINING = Path("annotations/training.toml")  # the projects make train learns from
 DATA = Path("data/corpus")  # the dataset make train builds
+# The public corpora, read where present, never copied into the repository; and where make train imports them.
+SHARED_DATA = Path("../shared/data")
+PUBLIC_DATA = Path("data/public")
 
 
 def offline_hubs() -> None:

@@ -10,7 +10,7 @@ import typer
 
 from toolkit.cli._util import Command, Group, example
 from toolkit.dataset.importers import FORMATS
-from toolkit.project import DATA, SCHEMA, SEED
+from toolkit.project import DATA, PUBLIC_DATA, SCHEMA, SEED, SHARED_DATA
 
 # The formats `dataset import` reads, as a click choice: a typo is a usage error, before anything is read.
 ImportFormat = StrEnum("format", {name: name for name in FORMATS})
@@ -190,3 +190,38 @@ def public_claims(
         typer.echo(f"{output / name}: up to date")
     for name, missing in result.skipped.items():
         typer.echo(f"{name}: skipped, {missing} is absent")
+
+
+@app.command(
+    "import-public",
+    cls=Command,
+    epilog=example(
+        "toolkit dataset import-public",
+        "toolkit dataset import-public --shared ../shared/data --output data/public --exclude data/corpus",
+    ),
+)
+def import_public_command(
+    shared: Annotated[
+        Path, typer.Option(help="Folder of the public corpora (absent corpora are skipped).")
+    ] = SHARED_DATA,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder of the imported datasets.")
+    ] = PUBLIC_DATA,
+    exclude: Annotated[
+        Path,
+        typer.Option(
+            help="Our dataset: its articles are left out of WiNER-fr.", exists=True, file_okay=False
+        ),
+    ] = DATA,
+    force: Annotated[bool, typer.Option(help="Import again even when up to date.")] = False,
+) -> None:
+    """Import the public entity corpora present (WiNER-fr, CoNLL-2003, Europeana, HIPE-2020, FiNER-ORD), mapped to our types."""
+    from toolkit.dataset.public import import_public
+
+    for result in import_public(shared, output, exclude=exclude, force=force):
+        if result.status == "absent":
+            typer.echo(f"{result.name}: absent ({', '.join(result.missing)}), skipped")
+            continue
+        rows = ", ".join(f"{split} {count}" for split, count in result.rows.items() if count)
+        excluded = f"; {result.excluded} of our articles left out" if result.excluded else ""
+        typer.echo(f"{result.name}: {result.status} in {result.output} ({rows} rows{excluded})")

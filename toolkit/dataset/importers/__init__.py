@@ -307,12 +307,13 @@ def import_corpus(
     validation_fraction: float = 0.15,
     test_fraction: float = 0.15,
     lang: str | None = None,
-    exclude: Collection[str] = (),
+    exclude: Collection[str] | Callable[[Document], bool] = (),
 ) -> ImportResult:
     """Read public-format files and write a toolkit dataset; see the module docstring for the rules.
 
-    `exclude` holds document ids and sentence keys (`text_key`) to leave out: what another dataset already
-    scores, so that a weakly labelled copy of it never trains a model judged on it."""
+    `exclude` leaves out what another dataset already scores, so that a copy of it never trains a model judged
+    on it: document ids and sentence keys (`text_key`), or a function saying yes to the documents to drop
+    (counted as `documents_excluded`)."""
     from toolkit.dataset import SPLITS, split_groups, write_dataset
 
     if format not in FORMATS:
@@ -333,7 +334,11 @@ def import_corpus(
         corpus = spec.reader(path, name=name, lang=spec.lang)
         for document in corpus.documents if lang is not None else ():
             document.lang = lang
-        if exclude:
+        if callable(exclude):
+            kept = [document for document in corpus.documents if not exclude(document)]
+            counters["documents_excluded"] += len(corpus.documents) - len(kept)
+            corpus.documents = kept
+        elif exclude:
             exclude_known(corpus, exclude, counters)
         make_rows = _entity_rows if spec.task == "entities" else _claim_rows
         rows = [make_rows(document, effective_map, counters) for document in corpus.documents]
