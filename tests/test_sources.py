@@ -181,3 +181,33 @@ def test_train_says_what_was_mixed_in_and_the_run_page_too(corpus, tmp_path, tra
     run_id = re.search(r"\(([0-9a-f]{32})\) in toolkit-entities", result.output).group(1)
     note = mlflow.get_run(run_id).data.tags["mlflow.note.content"]
     assert "**Mixed in:** conll (" in note and "absent, skipped: gone" in note
+
+
+def test_a_source_is_scored_on_the_types_it_annotates_only():
+    """A DATE found in a corpus with no DATE layer is not a false positive of that corpus's score."""
+    from toolkit.tasks import task_spec
+    from toolkit.training.experiments import Source
+    from toolkit.training.fit import _score_source
+    from toolkit.training.sources import LoadedSource
+
+    class Fixed:
+        def predict(self, X):
+            return [["B-PER", "O", "B-DATE"], ["B-ORG", "O", "O"]]
+
+    gold = [["B-PER", "O", "O"], ["B-LOC", "O", "O"]]
+    loaded = LoadedSource(
+        source=Source("conll", Path("x")),
+        version="v",
+        X=[],
+        y=[],
+        groups=[],
+        languages=[],
+        validation=([["Anna", "on", "Monday"], ["Oslo", "is", "cold"]], gold),
+        types={"PER", "LOC", "ORG"},
+    )
+    scores = _score_source(Fixed(), task_spec("entities"), loaded, [], None)
+    assert scores["span_precision"] == 0.5 and scores["span_recall"] == 0.5  # ORG for LOC still counts
+    loaded.types = {"PER", "LOC", "ORG", "DATE"}
+    assert _score_source(Fixed(), task_spec("entities"), loaded, [], None)["span_precision"] == pytest.approx(
+        1 / 3
+    )
