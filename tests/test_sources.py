@@ -211,3 +211,35 @@ def test_a_source_is_scored_on_the_types_it_annotates_only():
     assert _score_source(Fixed(), task_spec("entities"), loaded, [], None)["span_precision"] == pytest.approx(
         1 / 3
     )
+
+
+def test_a_claims_source_is_averaged_over_the_statuses_it_holds():
+    """Szeged's hedged sentences all map to SPECULATIVE: its score is SPECULATIVE's F1, not a six-class average."""
+    import numpy as np
+
+    from toolkit.tasks import task_spec
+    from toolkit.training.experiments import Source
+    from toolkit.training.fit import _score_source
+    from toolkit.training.sources import LoadedSource
+
+    class Fixed:
+        classes_ = np.array(["FACT", "SPECULATIVE"])
+
+        def predict(self, X):
+            return np.array(["SPECULATIVE", "SPECULATIVE", "FACT", "SPECULATIVE"])
+
+    loaded = LoadedSource(
+        source=Source("szeged", Path("x")),
+        version="v",
+        X=np.array([]),
+        y=[],
+        groups=[],
+        languages=[],
+        validation=(np.array(["a", "b", "c", "d"]), ["SPECULATIVE"] * 4),
+    )
+    experiment = type("E", (), {"positive_label": None})()
+    scores = _score_source(
+        Fixed(), task_spec("claims"), loaded, ["FACT", "OPINION", "SPECULATIVE"], experiment
+    )
+    assert scores["macro_f1"] == pytest.approx(2 * 0.75 / 1.75)  # precision 1, recall 3/4
+    assert "f1.FACT" not in scores
