@@ -77,19 +77,26 @@ def browser(label_studio: LiveServer, tmp_path: Path):
         chromium.close()
 
 
-def test_predictions_and_hand_made_regions_use_python_offsets(
-    ls_env: LiveServer, browser: Chromium, tmp_path: Path
-):
-    article = Article("emoji-1", "Écovia", TEXT, "fr", text_hash(TEXT), "test", [(0, len(TEXT))])
+def pushed_with_rules(server: LiveServer, tmp_path: Path, article_id: str, title: str) -> tuple:
+    """(project, task) after `toolkit labelstudio init` and `toolkit export --rules` of one article of TEXT."""
+    article = Article(article_id, "Écovia", TEXT, "fr", text_hash(TEXT), "test", [(0, len(TEXT))])
     articles = tmp_path / "articles.jsonl"
     articles.write_text(json.dumps(article.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
     runner = CliRunner()
-    assert runner.invoke(app, ["labelstudio", "init", "--project", "browser"]).exit_code == 0
-    exported = runner.invoke(app, ["export", str(articles), "--project", "browser", "--rules"])
+    assert runner.invoke(app, ["labelstudio", "init", "--project", title]).exit_code == 0
+    exported = runner.invoke(app, ["export", str(articles), "--project", title, "--rules"])
     assert exported.exit_code == 0, exported.output
-    sdk = ls_env.sdk()
-    project = next(p for p in sdk.projects.list(title="browser") if p.title == "browser")
+    sdk = server.sdk()
+    project = next(p for p in sdk.projects.list(title=title) if p.title == title)
     (task,) = sdk.tasks.list(project=project.id, fields="all")
+    return project, task
+
+
+def test_predictions_and_hand_made_regions_use_python_offsets(
+    ls_env: LiveServer, browser: Chromium, tmp_path: Path
+):
+    project, task = pushed_with_rules(ls_env, tmp_path, "emoji-1", "browser")
+    sdk = ls_env.sdk()
     sent = sorted(
         region["value"]["text"] for region in task.predictions[0].result if region["from_name"] == "entities"
     )
@@ -283,16 +290,7 @@ def test_the_editor_refuses_an_empty_submit_and_shows_the_guidelines_with_their_
 
 
 def test_the_prediction_tab_shows_the_model_name_whole(ls_env: LiveServer, browser: Chromium, tmp_path: Path):
-    article = Article("short-1", "Écovia", TEXT, "fr", text_hash(TEXT), "test", [(0, len(TEXT))])
-    articles = tmp_path / "articles.jsonl"
-    articles.write_text(json.dumps(article.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
-    runner = CliRunner()
-    assert runner.invoke(app, ["labelstudio", "init", "--project", "names"]).exit_code == 0
-    exported = runner.invoke(app, ["export", str(articles), "--project", "names", "--rules"])
-    assert exported.exit_code == 0, exported.output
-    sdk = ls_env.sdk()
-    project = next(p for p in sdk.projects.list(title="names") if p.title == "names")
-    (task,) = sdk.tasks.list(project=project.id, fields="all")
+    project, task = pushed_with_rules(ls_env, tmp_path, "short-1", "names")
     assert task.predictions[0].model_version == "rules v1"
     browser.send("Page.navigate", session=True, url=f"{ls_env.url}/projects/{project.id}/data?task={task.id}")
     browser.wait_for(

@@ -254,11 +254,10 @@ def run_search(
     join every training fold and are never scored. `fit_params` (sample weights...) go to every fit."""
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
+    # Folds are cut from the scored rows; rows past `n_scored` join every training fold (_ScoredRowsOnly).
     n_scored = len(y) if n_scored is None else n_scored
-    if n_scored < len(y):
-        languages = None if languages is None else languages[:n_scored]
-        groups_all, groups = groups, groups[:n_scored]
-
+    groups = list(groups[:n_scored])
+    languages = None if languages is None else languages[:n_scored]
     if n_jobs == 0:
         raise ToolkitError("--n-jobs must be a number of parallel jobs, or -1 for one per core; got 0")
     if spec.cv in (LANGUAGE_CV, SOURCE_CV):
@@ -288,8 +287,7 @@ def run_search(
             )
     splitter = folds(spec.cv, seed)
     if n_scored < len(y):
-        splitter = _ScoredRowsOnly(splitter, n_scored, groups)
-        groups = groups_all
+        splitter, groups = _ScoredRowsOnly(splitter, n_scored, groups), None
     common = {
         "scoring": _scorer(spec.scoring),
         "cv": splitter,

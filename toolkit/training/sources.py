@@ -103,9 +103,7 @@ def load_source(source: Source, task: TaskSpec) -> LoadedSource:
     if "validation" in dataset:
         vX, vy, _ = _xy(task, dataset["validation"], source.labels)
         validation = (vX, vy)
-    types = set()
-    if task.sequence:
-        types = {tag[2:] for sentence in y for tag in sentence if tag != "O"}
+    types = _labels_of(task, y) if task.sequence else set()
     return LoadedSource(
         source=source,
         version=manifest["version"],
