@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from toolkit.cli._util import Command, Split, example
-from toolkit.project import SEED
+from toolkit.project import PUBLIC_DATA, SEED
 
 TrackingOption = Annotated[
     str | None,
@@ -50,6 +50,14 @@ def train_command(
             show_default=False,
         ),
     ] = None,
+    judges: Annotated[
+        Path,
+        typer.Option(
+            "--judges",
+            help="Imported public corpora whose validation splits score every run (validation.transfer.*, "
+            "what `toolkit runs select` chooses by); absent ones are left out.",
+        ),
+    ] = PUBLIC_DATA,
 ) -> None:
     """Fit the model an experiment file describes, evaluate it, and log one MLflow run."""
     from toolkit.tracking.log import train
@@ -58,12 +66,9 @@ def train_command(
     if scheduler and n_jobs == 1:
         n_jobs = -1  # joblib sends one job at a time to the cluster otherwise
     with on_dask(scheduler):
-        result = train(experiment, data, seed=seed, tracking_uri=tracking_uri, n_jobs=n_jobs)
-    headline = {
-        k: v
-        for k, v in result.metrics.items()
-        if k in ("test.macro_f1", "test.span_f1", "validation.macro_f1", "validation.span_f1")
-    }
+        result = train(experiment, data, seed=seed, tracking_uri=tracking_uri, n_jobs=n_jobs, judges=judges)
+    shown = ("test.macro_f1", "test.span_f1", "validation.macro_f1", "validation.span_f1")
+    headline = {k: v for k, v in result.metrics.items() if k in shown}
     scores = ", ".join(f"{name} {value:.3f}" for name, value in sorted(headline.items()))
     typer.echo(f"run {result.run_name} ({result.run_id}) in {result.experiment_name}: {scores}")
     typer.echo(f"  model: {result.model_uri}")
@@ -74,6 +79,10 @@ def train_command(
         )
     if result.skipped_sources:
         typer.echo(f"  skipped (absent): {', '.join(result.skipped_sources)}")
+    if result.transfer is not None:
+        typer.echo(
+            f"  transfer: {result.transfer['score']:.3f}, the mean over {', '.join(result.transfer['judges'])}"
+        )
     if result.search:
         found = result.search
         best = ", ".join(f"{key}={value}" for key, value in sorted(found["best_params"].items()))

@@ -31,6 +31,7 @@ class TrainResult:
     search: dict[str, Any] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)  # FitResult.source_summaries()
     skipped_sources: list[str] = field(default_factory=list)
+    transfer: dict[str, Any] | None = None  # {"score": mean, "judges": [sources averaged]}
 
 
 __all__ = [
@@ -199,12 +200,14 @@ def train(
     seed: int = SEED,
     tracking_uri: str | None = None,
     n_jobs: int = 1,
+    judges: str | Path | None = None,
 ) -> TrainResult:
-    """Fit, evaluate on validation and test (`toolkit.training.fit`), and log one MLflow run of it all."""
+    """Fit, evaluate on validation, test and the judges' validation splits (`toolkit.training.fit`), and log one
+    MLflow run of it all."""
     from toolkit.tracking import store
 
     store.use_tracking(tracking_uri)  # an unusable store fails now, not after minutes of fitting
-    return log_fit(fit(experiment_path, data_dir, seed=seed, n_jobs=n_jobs), tracking_uri)
+    return log_fit(fit(experiment_path, data_dir, seed=seed, n_jobs=n_jobs, judges=judges), tracking_uri)
 
 
 def log_fit(result: FitResult, tracking_uri: str | None = None) -> TrainResult:
@@ -273,6 +276,11 @@ def log_fit(result: FitResult, tracking_uri: str | None = None) -> TrainResult:
         search=search,
         sources=result.source_summaries(),
         skipped_sources=result.skipped_sources,
+        transfer=(
+            {"score": result.metrics[f"validation.transfer.{task.headline}"], "judges": result.judges}
+            if result.judges
+            else None
+        ),
     )
 
 

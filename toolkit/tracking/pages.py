@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.training.fit import FitResult
+from toolkit.training.judges import judge_headline
 from toolkit.training.search import describe
 
 __all__ = ["COLUMNS", "errors_html", "run_description"]
@@ -42,7 +43,7 @@ def run_description(result: FitResult) -> str:
     experiment, task, outcome = result.experiment, result.task, result.search
     scores = [
         f"{split}.{task.headline} {result.scores[split][task.headline]:.3f}"
-        for split in ("validation", "test")
+        for split in ("validation", "validation.transfer", "test")
         if task.headline in result.scores.get(split, {})
     ]
     rows = ", ".join(f"{split} {len(result.dataset[split])}" for split in result.dataset)
@@ -65,7 +66,7 @@ def run_description(result: FitResult) -> str:
     mixed = [
         f"{item['name']} ({item['rows']:,} rows × {item['weight']:g}"
         + (
-            f"; validation {task.headline} {item['validation']:.3f})"
+            f"; its validation {judge_headline(task, item['name'])} {item['validation']:.3f})"
             if item["validation"] is not None
             else ")"
         )
@@ -74,6 +75,16 @@ def run_description(result: FitResult) -> str:
     if mixed or result.skipped_sources:
         skipped = f"; absent, skipped: {', '.join(result.skipped_sources)}" if result.skipped_sources else ""
         lines.append(f"**Mixed in:** {', '.join(mixed) or 'nothing'}{skipped}")
+    if result.judges:
+        judged = [
+            f"{name} {result.scores[f'validation.{name}'][judge_headline(task, name)]:.3f}"
+            for name in result.judges
+            if name != "ours"
+        ]
+        lines.append(
+            f"**Judged on:** our validation and the public validation splits present: {', '.join(judged)}; "
+            f"their mean (validation.transfer.{task.headline}) is what `toolkit runs select` chooses by"
+        )
     if outcome is not None:
         lines.append(
             f"**Search:** {outcome.spec.method} over {len(outcome.candidates)} candidates (nested runs), "

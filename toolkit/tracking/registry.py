@@ -322,15 +322,17 @@ def select_best(
     alias: str = "champion",
     tracking_uri: str | None = None,
 ) -> Selection:
-    """Promote the best run of `task` by `metric` (default: the task's validation headline, never a test score)
-    among the finished top-level runs on the newest run's dataset version, so a selection never compares
-    scores measured on different data."""
+    """Promote the best run of `task` by `metric` among the finished top-level runs on the newest run's dataset
+    version, so a selection never compares scores measured on different data.
+
+    The default metric is `validation.transfer.<headline>` (our validation and the public corpora's, averaged:
+    `toolkit.training.judges`) when the newest run has it, and then only runs judged by the same corpora are
+    compared; else the task's validation headline. Never a test score."""
     import mlflow
 
     if task not in TASKS:
         raise ToolkitError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
-    metric = metric or f"validation.{HEADLINE[task]}"
-    if metric.startswith("test."):
+    if metric is not None and metric.startswith("test."):
         raise ToolkitError(
             f"select by a validation or cv score, not {metric!r}: test scores judge, never choose"
         )
@@ -349,8 +351,14 @@ def select_best(
         raise ToolkitError(f"MLflow tracking: {_first_line(exc)}") from None
     if not runs:
         raise ToolkitError(f"no finished {task} runs yet: train one with `toolkit train`")
-    version = runs[0].data.tags.get("dataset.version", "")
+    newest = runs[0].data
+    version = newest.tags.get("dataset.version", "")
     same_data = [run for run in runs if run.data.tags.get("dataset.version", "") == version]
+    transfer = f"validation.transfer.{HEADLINE[task]}"
+    if metric is None and transfer in newest.metrics:
+        metric, judges = transfer, newest.params.get("transfer.judges")
+        same_data = [run for run in same_data if run.data.params.get("transfer.judges") == judges]
+    metric = metric or f"validation.{HEADLINE[task]}"
     scored = [run for run in same_data if metric in run.data.metrics]
     if not scored:
         raise ToolkitError(f"no {task} run on dataset {version[:8]} has the metric {metric!r}")

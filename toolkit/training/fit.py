@@ -15,6 +15,7 @@ from toolkit.errors import ToolkitError
 from toolkit.project import DATA, SEED
 from toolkit.tasks import TaskSpec, task_spec
 from toolkit.training.experiments import Experiment, build_estimator, flatten, load_experiment
+from toolkit.training.judges import judge_headline, score_judges, transfer_score
 from toolkit.training.search import SearchOutcome, param_text, parse_search, run_search
 from toolkit.training.sources import LoadedSource, training_set
 
@@ -39,6 +40,7 @@ class FitResult:
     search: SearchOutcome | None = None
     sources: list[LoadedSource] = field(default_factory=list)  # datasets mixed into training
     skipped_sources: list[str] = field(default_factory=list)  # listed but absent
+    judges: list[str] = field(default_factory=list)  # the sources `validation.transfer.*` averages
 
     @property
     def task(self) -> TaskSpec:
@@ -78,6 +80,8 @@ class FitResult:
             params[f"data.sources.{name}.rows"] = len(loaded.y)
         if self.skipped_sources:
             params["data.sources.skipped"] = ", ".join(self.skipped_sources)
+        if self.judges:
+            params["transfer.judges"] = ", ".join(self.judges)
         if self.search is not None:
             best = {key: param_text(value) for key, value in self.search.best_params.items()}
             params.update({f"model.{key}": value for key, value in best.items()})
@@ -86,14 +90,16 @@ class FitResult:
         return params
 
     def source_summaries(self) -> list[dict[str, Any]]:
-        """Per mixed-in source: its name, train rows, weight and its own validation headline score (or None)."""
-        headline = self.task.headline
+        """Per mixed-in source: its name, train rows, weight and its own validation headline score (or None); a
+        judge's headline for a source that judges too (Szeged's hedge F1)."""
         return [
             {
                 "name": loaded.source.name,
                 "rows": len(loaded.y),
                 "weight": loaded.source.weight,
-                "validation": self.scores.get(f"validation.{loaded.source.name}", {}).get(headline),
+                "validation": self.scores.get(f"validation.{loaded.source.name}", {}).get(
+                    judge_headline(self.task, loaded.source.name)
+                ),
             }
             for loaded in self.sources
         ]
@@ -190,11 +196,13 @@ def fit(
     *,
     seed: int = SEED,
     n_jobs: int = 1,
+    judges: str | Path | None = None,
 ) -> FitResult:
     """Fit the experiment's model on the train split and score it on validation and test.
 
     With a [search] table the model is the best candidate of a grid or random search cross-validated by
-    article (`n_jobs` candidates fit at once), refit on the train split.
+    article (`n_jobs` candidates fit at once), refit on the train split. `judges`: the folder of imported public
+    corpora whose validation splits score every run (`toolkit.training.judges`), whether it trained on them or not.
     """
     from toolkit.project import offline_hubs
 
@@ -261,11 +269,16 @@ def fit(
             scores.update(
                 _per_language(task, dataset[split], split, y, predicted, labels, experiment.positive_label)
             )
+    # A judge scores a mixed-in source on its human labels whole (a source may have dropped some by its map).
+    judged = score_judges(model, task, judges)
+    scores.update(judged)
     for loaded in train.sources:
-        if loaded.validation is not None and len(loaded.validation[1]):
-            scores[f"validation.{loaded.source.name}"] = _score_source(
-                model, task, loaded, labels, experiment
-            )
+        key = f"validation.{loaded.source.name}"
+        if key not in scores and loaded.validation is not None and len(loaded.validation[1]):
+            scores[key] = _score_source(model, task, loaded, labels, experiment)
+    transfer = transfer_score(task, scores.get("validation", {}), judged)
+    if transfer is not None:
+        scores["validation.transfer"] = {task.headline: transfer[0]}
     return FitResult(
         experiment=experiment,
         model=model,
@@ -279,4 +292,5 @@ def fit(
         search=outcome,
         sources=train.sources,
         skipped_sources=train.skipped,
+        judges=transfer[1] if transfer is not None else [],
     )
