@@ -251,7 +251,11 @@ def test_experiments_open_as_model_training_with_a_headline_view(trained):
     assert tags["mlflow.experiment.primaryMetric.name"] == "validation.macro_f1"
     view = json.loads(tags[VIEW_TAG])
     state = json.loads(view["state"])
-    assert state["selectedColumns"][:2] == ["metrics.`validation.macro_f1`", "metrics.`test.macro_f1`"]
+    assert state["selectedColumns"][:3] == [
+        "metrics.`validation.transfer.macro_f1`",
+        "metrics.`validation.macro_f1`",
+        "metrics.`test.macro_f1`",
+    ]
     assert state["orderByKey"] == "metrics.`validation.macro_f1`" and state["orderByAsc"] is False
     assert {"name", "createdAt", "updatedAt"} <= set(view)
     entity_state = json.loads(json.loads(experiment_tags("entities", "span_f1")[VIEW_TAG])["state"])
