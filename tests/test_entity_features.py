@@ -80,6 +80,24 @@ def test_cluster_build_is_deterministic_with_a_stable_format(tmp_path: Path):
     assert len(set(names)) == 1
 
 
+def test_a_dataset_folder_gives_its_train_sentences_only(tmp_path: Path):
+    from toolkit.dataset.importers import import_corpus
+    from toolkit.models.clusters import raw_sentences
+
+    lines = []
+    for number, sentence in enumerate(_TEXT.splitlines()):
+        lines += ["-DOCSTART- O", ""] + [f"{word} O" for word in sentence.split()] + [f"Doc{number} O", ""]
+    source = tmp_path / "conll.txt"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    folder = tmp_path / "imported"
+    result = import_corpus("conll", [source], folder, lang="en", validation_fraction=0.25, test_fraction=0.0)
+    sentences = list(raw_sentences(folder))
+    assert len(sentences) == result.rows["train"] < len(_TEXT.splitlines())  # validation's text stays out
+    assert all(sentence[-1].startswith("Doc") for sentence in sentences)
+    built = build_clusters([folder], tmp_path / "c.tsv", levels=(2, 4), min_count=2)
+    assert built.files == 1 and built.tokens == sum(map(len, sentences))
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

@@ -27,7 +27,9 @@ def build(
     inputs: Annotated[
         list[Path],
         typer.Argument(
-            help="Text files (.txt, article .jsonl, .csv with a text column) or folders of them.", exists=True
+            help="Text files (.txt, article .jsonl, .csv with a text column), folders of them, or dataset "
+            "folders (their train split).",
+            exists=True,
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Cluster file to write (.gz: compressed).")],

@@ -56,8 +56,12 @@ def raw_sentences(path: Path, columns: bool = False) -> Iterator[list[str]]:
 
     `.jsonl`: one article per line (its `text`, or its `tokens`); `.csv`: a text or sentence column; a file of
     token columns when `columns` (CoNLL-style: first field of each line, blank lines between sentences);
-    anything else: plain text, a line at a time.
+    a dataset folder (built or imported: it has a manifest.json): its train split's sentences; anything else:
+    plain text, a line at a time.
     """
+    if path.is_dir():
+        yield from _train_sentences(path)
+        return
     opener = gzip.open if path.suffix == ".gz" else open
     name = path.name.removesuffix(".gz")
     with opener(path, "rt", encoding="utf-8") as stream:
@@ -100,6 +104,25 @@ def raw_sentences(path: Path, columns: bool = False) -> Iterator[list[str]]:
             yield from _lines(stream.read())
 
 
+def _train_sentences(folder: Path) -> Iterator[list[str]]:
+    """The train split of a dataset folder: its entity rows' tokens, or its sentence rows' text. Only train, so
+    that the clusters know nothing of the text a dev score is measured on."""
+    from toolkit.dataset import load_dataset
+
+    tasks = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("tasks", {})
+    task = "entities" if "entities" in tasks else next(iter(tasks), None)
+    if task is None:
+        raise ToolkitError(f"{folder}: its manifest lists no task")
+    dataset, _ = load_dataset(folder, task)
+    if "train" not in dataset:
+        return
+    if "tokens" in dataset["train"].column_names:
+        yield from (list(tokens) for tokens in dataset["train"]["tokens"] if tokens)
+    else:
+        for text in dataset["train"]["text"]:
+            yield from _lines(text)
+
+
 def _lines(text: str) -> Iterator[list[str]]:
     for line in io.StringIO(text):
         tokens = [token for token, _, _ in tokenize(line)]
@@ -108,10 +131,13 @@ def _lines(text: str) -> Iterator[list[str]]:
 
 
 def _files(inputs: Sequence[Path]) -> list[Path]:
-    """The input files: a folder stands for its .txt, .jsonl and .csv files (recursively, sorted)."""
+    """The input files: a folder stands for its .txt, .jsonl and .csv files (recursively, sorted); a dataset
+    folder (manifest.json) for itself."""
     files: list[Path] = []
     for path in inputs:
-        if path.is_dir():
+        if path.is_dir() and (path / "manifest.json").is_file():
+            files.append(path)
+        elif path.is_dir():
             found = sorted(
                 p for p in path.rglob("*") if p.is_file() and p.suffix in (".txt", ".jsonl", ".csv")
             )
