@@ -656,6 +656,27 @@ def test_tagger_does_not_learn_o_for_a_type_a_corpus_never_annotated():
     assert span_f1(test_tags, partial.predict(test)) > 0.9  # and the other types are still learnt
 
 
+def test_an_unannotated_money_or_percent_stays_on_numbers_and_rule_matches():
+    """A corpus without MONEY or PERCENT layers leaves those types open only where a digit or the type's rule
+    says one could be; a word such as "peuvent" stays O (left open, the types drifted onto ordinary words)."""
+    from toolkit.models.features import Batch
+
+    sentences = [["Les", "actions", "peuvent", "perdre", "5", "%", "et", "10", "millions", "de", "dollars", "."]]
+    tags = [["B-ORG", "O", "O", "O", "B-PERCENT", "I-PERCENT", "O", "B-MONEY", "I-MONEY", "I-MONEY", "I-MONEY", "O"]]
+    tagger = EntityTagger(**FAST).fit(sentences, tags)
+    gold = np.zeros(len(sentences[0]), dtype=np.int64)  # the mixed-in corpus's view: all O
+    allowed = tagger._allowed_gold(gold, Batch(sentences), [["MONEY", "PERCENT"]])
+    classes = list(tagger.classes_)
+    money = [classes.index("B-MONEY"), classes.index("I-MONEY")]
+    may_be_money = [token for token, row in zip(sentences[0], allowed, strict=True) if row[money].any()]
+    assert may_be_money == ["5", "10", "millions", "de", "dollars"]  # digits, and the MONEY rule's match
+    assert not allowed[:, [classes.index("B-ORG"), classes.index("I-ORG")]].any()  # ORG was annotated
+    dated = tagger._allowed_gold(gold, Batch(sentences), [["DATE"]])  # no DATE class: nothing opens
+    assert (dated.sum(axis=1) == 1).all()
+    free = EntityTagger(**FAST, bound_unannotated=False).fit(sentences, tags)
+    assert free._allowed_gold(gold, Batch(sentences), [["MONEY"]])[:, money].all()  # every O token
+
+
 def test_tagger_rejects_bad_sample_weight():
     with pytest.raises(ValueError, match="one weight per sentence"):
         EntityTagger(**FAST).fit(X_TOK, Y_TOK, sample_weight=[1.0])

@@ -116,10 +116,14 @@ def experiment_tags(task: str, headline: str) -> dict[str, str]:
 
     The saved view lists the runs best first by validation `headline` (every run has it), with columns for the
     transfer score `toolkit runs select` chooses by (our validation headline averaged with the public corpora's,
-    `toolkit.training.judges`), validation and test, each run's description, its dataset and model (the same JSON envelope the UI writes when a user saves
-    a view).
+    `toolkit.training.judges`), validation and test, each run's description, its dataset and model (the same
+    JSON envelope the UI writes when a user saves a view).
     """
-    transfer, validation, test = f"validation.transfer.{headline}", f"validation.{headline}", f"test.{headline}"
+    transfer, validation, test = (
+        f"validation.transfer.{headline}",
+        f"validation.{headline}",
+        f"test.{headline}",
+    )
     state = {
         "searchFilter": "",
         "orderByKey": _column("metrics", validation),
