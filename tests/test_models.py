@@ -661,8 +661,8 @@ def test_an_unannotated_money_or_percent_stays_on_numbers_and_rule_matches():
     says one could be; a word such as "peuvent" stays O (left open, the types drifted onto ordinary words)."""
     from toolkit.models.features import Batch
 
-    sentences = [["Les", "actions", "peuvent", "perdre", "5", "%", "et", "10", "millions", "de", "dollars", "."]]
-    tags = [["B-ORG", "O", "O", "O", "B-PERCENT", "I-PERCENT", "O", "B-MONEY", "I-MONEY", "I-MONEY", "I-MONEY", "O"]]
+    sentences = ["Les actions peuvent perdre 5 % et 10 millions de dollars .".split()]
+    tags = ["B-ORG O O O B-PERCENT I-PERCENT O B-MONEY I-MONEY I-MONEY I-MONEY O".split()]
     tagger = EntityTagger(**FAST).fit(sentences, tags)
     gold = np.zeros(len(sentences[0]), dtype=np.int64)  # the mixed-in corpus's view: all O
     allowed = tagger._allowed_gold(gold, Batch(sentences), [["MONEY", "PERCENT"]])
