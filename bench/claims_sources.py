@@ -17,6 +17,7 @@ The test split is never scored here. `make public-claims` writes the weak datase
 when they are missing.
 
     python bench/claims_sources.py [--data ../shared/data] [--rows ROW ...] [--results bench/RESULTS.md]
+    python bench/claims_sources.py [--data ../shared/data] --compare BEFORE_ROW AFTER_ROW   # paired bootstrap
 """
 
 from __future__ import annotations
@@ -273,6 +274,91 @@ def run(shared: Path, rows: tuple[str, ...] | None = None) -> dict[str, Any]:
     return results
 
 
+def compare(shared: Path, before: str, after: str, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Paired bootstrap of two ROWS over the scored sentences of each column: the difference (after - before) on
+    the full set, its 95 % interval and the share of resamples where `after` scores higher. The same sentences
+    are drawn for both rows, so the interval is that of the difference, narrower than those of the two scores."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from toolkit.dataset import build_dataset, load_dataset, training_snapshots
+    from toolkit.dataset.public_claims import build_public_claims
+    from toolkit.models.metrics import classification_metrics
+    from toolkit.tasks import task_spec
+
+    if not (CORPUS / "manifest.json").is_file():
+        build_dataset(training_snapshots(ROOT / "annotations" / "training.toml"), CORPUS)
+    build_public_claims(shared, CORPUS, PUBLIC)
+    dataset, _ = load_dataset(CORPUS, "claims")
+    task = task_spec("claims")
+    labels = task.labels(dataset["train"])
+    validation = dataset["validation"]
+    vX, vy = task.xy(validation)
+    vy = np.asarray(vy)
+    lang = np.asarray(validation["lang"])
+    hedges, subjective = _heldout("szeged-wiki"), _heldout("newssd")
+
+    def models(name: str) -> dict[str, Any]:
+        params, sources = ROWS[name]
+        params = dict(params)
+        every = params.pop("new_patterns", False)
+        extra = tuple(params.pop("patterns", ()))
+        with _patterns(every, extra):
+            return {
+                key: _fit(_experiment(params, sources, languages), dataset, task)
+                for key, languages in (("both", ()), ("fr", ("fr",)), ("en", ("en",)))
+            }
+
+    fitted = {name: models(name) for name in (before, after)}
+
+    def macro(gold, predicted) -> float:
+        return classification_metrics(list(gold), list(predicted), labels)["macro_f1"]
+
+    columns = {
+        "validation": ("both", vX, vy, None, macro),
+        "FR→EN": ("fr", vX[lang == "en"], vy[lang == "en"], None, macro),
+        "EN→FR": ("en", vX[lang == "fr"], vy[lang == "fr"], None, macro),
+    }
+    if hedges:
+        gold = np.asarray([label == "uncertain" for label in hedges[1]])
+        columns["hedge_f1"] = (
+            "both",
+            hedges[0],
+            gold,
+            "SPECULATIVE",
+            lambda g, p: f1_score(g, p, zero_division=0),
+        )
+    if subjective:
+        gold = np.asarray([label == "SUBJ" for label in subjective[1]])
+        columns["opinion_macro_f1"] = (
+            "both",
+            subjective[0],
+            gold,
+            "OPINION",
+            lambda g, p: f1_score(g, p, average="macro", zero_division=0),
+        )
+    rng = np.random.default_rng(seed)
+    results: dict[str, Any] = {"before": before, "after": after, "resamples": resamples, "columns": {}}
+    for column, (key, X, gold, positive, score) in columns.items():
+        predicted = []
+        for name in (before, after):
+            labels_out = np.asarray(fitted[name][key].predict(X))
+            predicted.append(labels_out == positive if positive else labels_out)
+        differences = []
+        for _ in range(resamples):
+            rows = rng.integers(0, len(gold), len(gold))
+            differences.append(score(gold[rows], predicted[1][rows]) - score(gold[rows], predicted[0][rows]))
+        differences = np.asarray(differences)
+        results["columns"][column] = {
+            "difference": score(gold, predicted[1]) - score(gold, predicted[0]),
+            "low": float(np.percentile(differences, 2.5)),
+            "high": float(np.percentile(differences, 97.5)),
+            "after_higher": float(np.mean(differences > 0)),
+        }
+        log(f"claims compare {column}: {results['columns'][column]}")
+    return results
+
+
 def _cell(value: Any, seen: bool) -> Any:
     return f"{value:.3f}*" if seen and isinstance(value, float) else value
 
@@ -329,8 +415,31 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--rows", nargs="+", help="only these rows (names as in ROWS)")
     parser.add_argument("--results", type=Path, help="RESULTS.md to write this script's section into")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("BEFORE", "AFTER"),
+        help="paired bootstrap of two rows (names as in ROWS) instead of the table",
+    )
     args = parser.parse_args()
     info = machine()
+    if args.compare:
+        compared = compare(args.data, *args.compare)
+        print(
+            table(
+                ["column", "after - before", "95 % interval", "resamples where after is higher"],
+                [
+                    [
+                        column,
+                        f"{c['difference']:+.3f}",
+                        f"[{c['low']:+.3f}, {c['high']:+.3f}]",
+                        f"{c['after_higher']:.2f}",
+                    ]
+                    for column, c in compared["columns"].items()
+                ],
+            )
+        )
+        return
     results = run(args.data, tuple(args.rows or ()) or None)
     print(markdown(results))
     print(json.dumps(results, indent=1))
