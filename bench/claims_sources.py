@@ -17,6 +17,7 @@ The test split is never scored here. `make public-claims` writes the weak datase
 when they are missing.
 
     python bench/claims_sources.py [--data ../shared/data] [--rows ROW ...] [--results bench/RESULTS.md]
+    python bench/claims_sources.py [--data ../shared/data] --compare BEFORE_ROW AFTER_ROW   # paired bootstrap
 """
 
 from __future__ import annotations
@@ -54,6 +55,20 @@ POLNEAR_OPINION = ("polnear", {"speech": "REPORTED", "belief": "OPINION", "none"
 NEWSSD = ("newssd", {"SUBJ": "OPINION", "OBJ": ""})
 NEWSSD_FACT = ("newssd", {"SUBJ": "OPINION", "OBJ": "FACT"})
 
+# Candidate and appended structure patterns (toolkit.models.structure), one row each over the base.
+PATTERN_ROWS = (
+    "evaluative", "intensifier", "normative", "exclamation", "rhetorical_question", "second_person",
+    "superlative", "weasel", "epistemic_frame", "early_stage", "main_clause_hedge", "subjectivity", "uncertainty",
+)  # fmt: skip
+OPINION_PATTERNS = (
+    "evaluative",
+    "intensifier",
+    "normative",
+    "exclamation",
+    "rhetorical_question",
+    "second_person",
+)
+HEDGE_PATTERNS = ("weasel", "epistemic_frame", "early_stage")
 # name → (model parameters over BASE, [(source, labels, weight)])
 ROWS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, str], float]]]] = {
     "base: corpus, words + cues + structure": ({}, []),
@@ -83,6 +98,32 @@ ROWS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, str], float]]]] 
     ),
     # experiments/claims-transfer.toml: C = 0.5 is what its cv = "source" search picks of 0.5, 1 and 2.
     "chosen: claims-transfer (new patterns, C 0.5, no source)": ({"new_patterns": True, "C": 0.5}, []),
+    # Sentence-level subjectivity and hedge patterns, one at a time over the base (its FIRST_PATTERNS), then together.
+    **{f"+ pattern {name}": ({"patterns": (name,)}, []) for name in PATTERN_ROWS},
+    "+ the six subjectivity patterns, each its own feature": ({"patterns": OPINION_PATTERNS}, []),
+    "+ the three hedge patterns, each its own feature": ({"patterns": HEDGE_PATTERNS}, []),
+    "+ all nine, each its own feature": ({"patterns": OPINION_PATTERNS + HEDGE_PATTERNS}, []),
+    "+ subjectivity + uncertainty (one feature per group)": (
+        {"patterns": ("subjectivity", "uncertainty")},
+        [],
+    ),
+    "+ subjectivity + uncertainty + main_clause_hedge": (
+        {"patterns": ("subjectivity", "uncertainty", "main_clause_hedge")},
+        [],
+    ),
+    "+ subjectivity + uncertainty, new patterns (C 1)": (
+        {"new_patterns": True, "patterns": ("subjectivity", "uncertainty")},
+        [],
+    ),
+    "claims-transfer-weak + subjectivity + uncertainty": (
+        {"new_patterns": True, "C": 0.5, "patterns": ("subjectivity", "uncertainty")},
+        [(*SZEGED, 0.1), (*NEWSSD, 0.3)],
+    ),
+    # experiments/claims-transfer.toml as it fits now: every structure pattern of the model, C 0.5.
+    "chosen: claims-transfer + subjectivity + uncertainty (C 0.5)": (
+        {"new_patterns": True, "C": 0.5, "patterns": ("subjectivity", "uncertainty")},
+        [],
+    ),
 }
 CLASSES = ("SPECULATIVE", "REPORTED", "OPINION", "FORECAST")
 
@@ -105,13 +146,19 @@ def _experiment(params: dict[str, Any], sources: list[tuple[str, dict[str, str],
 
 
 @contextmanager
-def _patterns(every: bool):
-    """The structure patterns a row fits with: all of them, or the first FIRST_PATTERNS (the rows before the
-    patterns that followed were added)."""
+def _patterns(every: bool, extra: tuple[str, ...] = ()):
+    """The structure patterns a row fits with: the first SECOND_PATTERNS (`every`) or the first FIRST_PATTERNS
+    (the rows before the four patterns that followed were added), then the `extra` ones named, from those
+    appended to the model's list since and from CANDIDATE_PATTERNS (measured, left out of the model)."""
     from toolkit.models import claims, structure
 
     kept = structure.STRUCTURE_PATTERNS
-    chosen = kept if every else kept[: structure.FIRST_PATTERNS]
+    later = dict(kept[structure.SECOND_PATTERNS :] + structure.CANDIDATE_PATTERNS)
+    unknown = [name for name in extra if name not in later]
+    if unknown:
+        raise ValueError(f"no structure pattern named {unknown}")
+    chosen = kept[: structure.SECOND_PATTERNS if every else structure.FIRST_PATTERNS]
+    chosen = chosen + [(name, later[name]) for name in extra]
     claims.STRUCTURE_PATTERNS = structure.STRUCTURE_PATTERNS = chosen
     try:
         yield
@@ -190,9 +237,10 @@ def run(shared: Path, rows: tuple[str, ...] | None = None) -> dict[str, Any]:
         began = time.perf_counter()
         params = dict(params)
         every = params.pop("new_patterns", False)
-        with _patterns(every):
+        extra = tuple(params.pop("patterns", ()))
+        with _patterns(every, extra):
             both = _fit(_experiment(params, sources), dataset, task)
-            key = repr((every, sorted(params.items())))
+            key = repr((every, extra, sorted(params.items())))
             if key not in french:
                 french[key] = _fit(_experiment(params, sources, ("fr",)), dataset, task)
             fr = french[key]
@@ -223,6 +271,91 @@ def run(shared: Path, rows: tuple[str, ...] | None = None) -> dict[str, Any]:
         row["seconds"] = time.perf_counter() - began
         results["rows"][name] = row
         log(f"claims sources {name}: {row}")
+    return results
+
+
+def compare(shared: Path, before: str, after: str, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Paired bootstrap of two ROWS over the scored sentences of each column: the difference (after - before) on
+    the full set, its 95 % interval and the share of resamples where `after` scores higher. The same sentences
+    are drawn for both rows, so the interval is that of the difference, narrower than those of the two scores."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from toolkit.dataset import build_dataset, load_dataset, training_snapshots
+    from toolkit.dataset.public_claims import build_public_claims
+    from toolkit.models.metrics import classification_metrics
+    from toolkit.tasks import task_spec
+
+    if not (CORPUS / "manifest.json").is_file():
+        build_dataset(training_snapshots(ROOT / "annotations" / "training.toml"), CORPUS)
+    build_public_claims(shared, CORPUS, PUBLIC)
+    dataset, _ = load_dataset(CORPUS, "claims")
+    task = task_spec("claims")
+    labels = task.labels(dataset["train"])
+    validation = dataset["validation"]
+    vX, vy = task.xy(validation)
+    vy = np.asarray(vy)
+    lang = np.asarray(validation["lang"])
+    hedges, subjective = _heldout("szeged-wiki"), _heldout("newssd")
+
+    def models(name: str) -> dict[str, Any]:
+        params, sources = ROWS[name]
+        params = dict(params)
+        every = params.pop("new_patterns", False)
+        extra = tuple(params.pop("patterns", ()))
+        with _patterns(every, extra):
+            return {
+                key: _fit(_experiment(params, sources, languages), dataset, task)
+                for key, languages in (("both", ()), ("fr", ("fr",)), ("en", ("en",)))
+            }
+
+    fitted = {name: models(name) for name in (before, after)}
+
+    def macro(gold, predicted) -> float:
+        return classification_metrics(list(gold), list(predicted), labels)["macro_f1"]
+
+    columns = {
+        "validation": ("both", vX, vy, None, macro),
+        "FR→EN": ("fr", vX[lang == "en"], vy[lang == "en"], None, macro),
+        "EN→FR": ("en", vX[lang == "fr"], vy[lang == "fr"], None, macro),
+    }
+    if hedges:
+        gold = np.asarray([label == "uncertain" for label in hedges[1]])
+        columns["hedge_f1"] = (
+            "both",
+            hedges[0],
+            gold,
+            "SPECULATIVE",
+            lambda g, p: f1_score(g, p, zero_division=0),
+        )
+    if subjective:
+        gold = np.asarray([label == "SUBJ" for label in subjective[1]])
+        columns["opinion_macro_f1"] = (
+            "both",
+            subjective[0],
+            gold,
+            "OPINION",
+            lambda g, p: f1_score(g, p, average="macro", zero_division=0),
+        )
+    rng = np.random.default_rng(seed)
+    results: dict[str, Any] = {"before": before, "after": after, "resamples": resamples, "columns": {}}
+    for column, (key, X, gold, positive, score) in columns.items():
+        predicted = []
+        for name in (before, after):
+            labels_out = np.asarray(fitted[name][key].predict(X))
+            predicted.append(labels_out == positive if positive else labels_out)
+        differences = []
+        for _ in range(resamples):
+            rows = rng.integers(0, len(gold), len(gold))
+            differences.append(score(gold[rows], predicted[1][rows]) - score(gold[rows], predicted[0][rows]))
+        differences = np.asarray(differences)
+        results["columns"][column] = {
+            "difference": score(gold, predicted[1]) - score(gold, predicted[0]),
+            "low": float(np.percentile(differences, 2.5)),
+            "high": float(np.percentile(differences, 97.5)),
+            "after_higher": float(np.mean(differences > 0)),
+        }
+        log(f"claims compare {column}: {results['columns'][column]}")
     return results
 
 
@@ -282,8 +415,31 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--rows", nargs="+", help="only these rows (names as in ROWS)")
     parser.add_argument("--results", type=Path, help="RESULTS.md to write this script's section into")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("BEFORE", "AFTER"),
+        help="paired bootstrap of two rows (names as in ROWS) instead of the table",
+    )
     args = parser.parse_args()
     info = machine()
+    if args.compare:
+        compared = compare(args.data, *args.compare)
+        print(
+            table(
+                ["column", "after - before", "95 % interval", "resamples where after is higher"],
+                [
+                    [
+                        column,
+                        f"{c['difference']:+.3f}",
+                        f"[{c['low']:+.3f}, {c['high']:+.3f}]",
+                        f"{c['after_higher']:.2f}",
+                    ]
+                    for column, c in compared["columns"].items()
+                ],
+            )
+        )
+        return
     results = run(args.data, tuple(args.rows or ()) or None)
     print(markdown(results))
     print(json.dumps(results, indent=1))

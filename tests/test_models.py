@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from toolkit.models import SKOPS_TRUSTED_TYPES
 from toolkit.models.claims import ClaimClassifier, cue_pattern, load_cues
 from toolkit.models.metrics import span_metrics
+from toolkit.models.structure import (
+    CANDIDATE_PATTERNS,
+    FIRST_PATTERNS,
+    SECOND_PATTERNS,
+    STRUCTURE_PATTERNS,
+    SUBJECTIVITY,
+    UNCERTAINTY,
+)
 from toolkit.models.tagger import EntityTagger
 from toolkit.text.bio import repair_bio
 
@@ -561,8 +570,83 @@ def test_structure_patterns_leave_a_plain_fact_alone(sentence):
     found = {name for name, counts in model.structure_counts([sentence]).items() if counts[0]}
     assert not found & {
         "speech_that", "conditional", "future", "modal_possibility", "negation", "question",
-        "intent_infinitive", "prediction_verb", "negated_modal", "unnamed_source",
+        "intent_infinitive", "prediction_verb", "negated_modal", "unnamed_source", "subjectivity", "uncertainty",
     }  # fmt: skip
+
+
+# Sentence-level subjectivity and hedge patterns (written for these tests; none from a real article).
+@pytest.mark.parametrize(
+    ("name", "sentence"),
+    [
+        ("evaluative", "Cette décision est absurde et franchement scandaleuse."),
+        ("evaluative", "The board's refusal was an unacceptable and disastrous choice."),
+        ("evaluative", "Le plan reste remarquablement timide."),
+        ("evaluative", "Selling the unit now would be a mistake."),
+        ("intensifier", "Les marges restent très faibles."),
+        ("intensifier", "The outlook is extremely fragile."),
+        ("normative", "Il faut réformer le marché de l'électricité."),
+        ("normative", "It is time to rethink the merger rules."),
+        ("normative", "Regulators need to act before the vote."),
+        ("exclamation", "Quel gâchis !"),
+        ("exclamation", "What a waste!"),
+        ("rhetorical_question", "Pourquoi la banque a-t-elle attendu si longtemps ?"),
+        ("rhetorical_question", "But who will pay for the bailout?"),
+        ("rhetorical_question", "Isn't this exactly what the critics feared?"),
+        ("second_person", "Si vous détenez l'action, gardez-la."),
+        ("second_person", "You would be wise to sell."),
+        ("superlative", "C'est la plus grosse perte de son histoire."),
+        ("superlative", "It is the biggest loss in its history."),
+        ("weasel", "Selon certains, le fonds viserait une sortie rapide."),
+        ("weasel", "Le président démissionnerait, paraît-il."),
+        ("weasel", "Some analysts say the bank will be sold."),
+        ("weasel", "The founder is believed to hold a larger stake."),
+        ("epistemic_frame", "Il n'est pas exclu que la banque relève ses taux."),
+        ("epistemic_frame", "It is unclear whether the regulator will approve."),
+        ("epistemic_frame", "It remains to be seen how investors react."),
+        ("early_stage", "Les pourparlers entre les deux groupes se poursuivent."),
+        ("early_stage", "Le fonds est entré en discussions exclusives avec le vendeur."),
+        ("early_stage", "The two companies have yet to agree on a price."),
+        ("early_stage", "Le projet de rachat divise les actionnaires."),
+        ("early_stage", "No decision has been taken on the proposed merger."),
+        ("main_clause_hedge", "The bank may sell the unit that it bought."),
+        ("main_clause_hedge", "Le groupe pourrait céder la filiale qu'il a rachetée."),
+    ],
+)
+def test_candidate_patterns_find_subjectivity_and_hedges_in_both_languages(name, sentence):
+    candidates = dict(CANDIDATE_PATTERNS)
+    assert re.search(candidates[name], sentence), (name, sentence)
+    group = "subjectivity" if name in SUBJECTIVITY else "uncertainty" if name in UNCERTAINTY else None
+    if group:  # the model's feature for the group fires wherever one of its patterns does
+        assert re.search(dict(STRUCTURE_PATTERNS)[group], sentence), (group, sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Les ventes ont progressé de 9 % au premier semestre.",
+        "Sales rose 5% in the quarter, the company said.",
+        "Le groupe a racheté le distributeur belge en mars.",
+        "The latest figures were published on Tuesday.",
+        "Talkative executives rarely stay long.",
+        "Le projet a été approuvé par le conseil.",
+        "The bank sold the unit that it may buy back.",
+        "Jusqu'où ira la hausse ?",
+    ],
+)
+def test_candidate_patterns_leave_a_plain_statement_alone(sentence):
+    patterns = CANDIDATE_PATTERNS + STRUCTURE_PATTERNS[SECOND_PATTERNS:]
+    found = {name for name, pattern in patterns if re.search(pattern, sentence)}
+    assert not found, found
+
+
+def test_subjectivity_and_uncertainty_are_appended_after_the_earlier_patterns():
+    names = [name for name, _ in STRUCTURE_PATTERNS]
+    assert names[SECOND_PATTERNS:] == ["subjectivity", "uncertainty"]
+    assert names[FIRST_PATTERNS - 1] == "number" and names[SECOND_PATTERNS - 1] == "unnamed_source"
+    model = ClaimClassifier(use_structure=True, use_cues=False, min_df=1).fit(X_TXT, Y_TXT)
+    counts = model.structure_counts(["C'est absurde ! Some experts say the talks stalled.", "Sales rose."])
+    assert counts["subjectivity"] == [2, 0]  # "absurde", "!"
+    assert counts["uncertainty"] == [2, 0]  # "some experts say", "talks"
 
 
 def test_with_structure_a_cue_in_a_relative_clause_counts_apart_from_the_main_clause():
