@@ -80,8 +80,9 @@ class ClaimClassifier(ClassifierMixin, BaseEstimator):
     use_structure : bool
         Add sentence-structure features found by patterns (toolkit.models.structure: reported speech, quotes and
         their attribution, conditional, future, modals, negation, condition, question, dateline, fragment, and
-        two grouped features: subjectivity and uncertainty), one category for both languages. With `use_cues` too, each cue category is counted twice: in the main
-        clause and inside a relative or complement clause (after qui/que/which/that/who).
+        two grouped features: subjectivity and uncertainty), one category for both languages. With `use_cues`
+        too, each cue category is counted twice: in the main clause and inside a relative or complement clause
+        (after qui/que/which/that/who).
     classifier : "logreg" or "linear_svm"
         Logistic regression, or a linear SVM calibrated with CalibratedClassifierCV (sigmoid, 3 folds) so that
         `predict_proba` is a probability either way.
