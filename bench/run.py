@@ -1,6 +1,6 @@
 """Every benchmark in one run, written to bench/RESULTS.md (what `make bench` runs).
 
-    python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,entity_features,sources,hedges,claims,scaling,cli]
+    python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,entity_features,sources,transfer,hedges,claims,scaling,cli]
     python bench/run.py --render .cache/bench/results.json --results bench/RESULTS.md   # re-render, no run
 
 Corpora absent from --data are skipped and said so. The per-source tables (`sources`, bench/entity_sources.py)
@@ -25,9 +25,10 @@ import entity_features
 import entity_sources
 import hedges
 import scaling
+import transfer
 from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, table, versions, write_results, write_section
 
-SECTIONS = ("entities", "entity_features", "sources", "hedges", "claims", "scaling", "cli")
+SECTIONS = ("entities", "entity_features", "sources", "transfer", "hedges", "claims", "scaling", "cli")
 # A doubling that costs up to this much is counted as linear: even CPU time wobbles a little between runs.
 LINEAR_TOLERANCE = 2.1
 
@@ -174,6 +175,8 @@ def report(results: dict[str, Any], info: dict[str, str], command: str, seconds:
         parts += ["", "### End to end from the command line", cli_check.markdown(results["cli"])]
     if "sources" in results:
         parts += ["", "Entities trained on several corpora at once: the section `entity-sources` below."]
+    if "transfer" in results:
+        parts += ["", "Variants of entities-multi judged on every dev set: the section `transfer` below."]
     for name, error in results.get("failed", {}).items():
         parts += ["", f"### {name}: FAILED", "```", error, "```"]
     return "\n".join(parts)
@@ -207,6 +210,7 @@ def main() -> None:
         "entities": entities,
         "entity_features": entity_features,
         "sources": entity_sources,
+        "transfer": transfer,
         "hedges": hedges,
         "claims": claims_sources,
         "scaling": scaling,
@@ -233,13 +237,17 @@ def main() -> None:
 
 def _write(path: Path | None, text: str, results: dict[str, Any], info: dict[str, str], command: str) -> None:
     """The report between the bench markers, the per-source tables in their own section; printed without a path."""
-    sources = entity_sources.section(results["sources"], info, command) if "sources" in results else ""
+    sections = [
+        (module.section(results[name], info, command), module.BEGIN, module.END)
+        for name, module in (("sources", entity_sources), ("transfer", transfer))
+        if name in results
+    ]
     if path is None:
-        print(text + ("\n\n" + sources if sources else ""))
+        print("\n\n".join([text, *(body for body, _, _ in sections)]))
         return
     write_results(path, text)
-    if sources:
-        write_section(path, sources, entity_sources.BEGIN, entity_sources.END)
+    for body, begin, end in sections:
+        write_section(path, body, begin, end)
     log(f"wrote {path}")
 
 
