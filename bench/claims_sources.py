@@ -29,6 +29,8 @@ from typing import Any
 
 from common import DEFAULT_DATA, ROOT, log, machine, table, write_section
 
+from toolkit.models.structure import SUBJECTIVITY, UNCERTAINTY
+
 CORPUS = ROOT / "data" / "corpus"
 PUBLIC = ROOT / "data" / "public"
 BASE = {
@@ -60,15 +62,8 @@ PATTERN_ROWS = (
     "evaluative", "intensifier", "normative", "exclamation", "rhetorical_question", "second_person",
     "superlative", "weasel", "epistemic_frame", "early_stage", "main_clause_hedge", "subjectivity", "uncertainty",
 )  # fmt: skip
-OPINION_PATTERNS = (
-    "evaluative",
-    "intensifier",
-    "normative",
-    "exclamation",
-    "rhetorical_question",
-    "second_person",
-)
-HEDGE_PATTERNS = ("weasel", "epistemic_frame", "early_stage")
+# The model's grouped features, each of its patterns as a feature of its own.
+OPINION_PATTERNS, HEDGE_PATTERNS = SUBJECTIVITY, UNCERTAINTY
 # name → (model parameters over BASE, [(source, labels, weight)])
 ROWS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, str], float]]]] = {
     "base: corpus, words + cues + structure": ({}, []),

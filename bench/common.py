@@ -177,6 +177,35 @@ def write_section(path: Path, section: str, begin: str, end: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def section_head(title: str, info: dict[str, str], command: str) -> str:
+    """A RESULTS.md section's heading and its date, load, machine and command lines."""
+    return (
+        f"## {title}\n\n"
+        f"- Date: {info['date']}; load average (1/5/15 min) {info['load']} at the start, "
+        f"{info.get('load_end', '?')} at the end.\n"
+        f"- Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}; Python {info['python']}.\n"
+        f"- Command: `{command}`\n\n"
+    )
+
+
+def finish(
+    name: str,
+    saved: dict[str, Any],
+    results: Path | None,
+    section: str,
+    markers: tuple[str, str],
+    printed: str,
+) -> None:
+    """A script's last steps: its raw numbers to .cache/bench/NAME.json, its section of RESULTS.md when asked,
+    its table on standard output."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / f"{name}.json").write_text(json.dumps(saved, indent=1))
+    if results:
+        write_section(results, section, *markers)
+        log(f"wrote {results}")
+    print(printed)
+
+
 def write_results(path: Path, body: str) -> None:
     """Put `body` between the bench markers of RESULTS.md, keeping every other section (Label Studio export)."""
     block = f"{BEGIN}\n{body.strip()}\n{END}"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,14 @@ from common import (
     ROOT,
     SEED,
     WORK,
+    finish,
     load,
     log,
     machine,
     run_worker,
+    section_head,
     table,
     worker_main,
-    write_section,
 )
 from entities import _keep as keep_types
 
@@ -190,13 +190,8 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def section(results: dict[str, Any], info: dict[str, str], command: str) -> str:
-    return (
-        "## Entities: one training run over several corpora (issue 9)\n\n"
-        f"- Date: {info['date']}; load average (1/5/15 min) {info['load']} at the start, "
-        f"{info.get('load_end', '?')} at the end (2 cores shared with other work: timings are inflated).\n"
-        f"- Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}; Python {info['python']}.\n"
-        f"- Command: `{command}`\n\n{markdown(results)}\n"
-    )
+    title = "Entities: one training run over several corpora (issue 9)"
+    return f"{section_head(title, info, command)}{markdown(results)}\n"
 
 
 def main() -> None:
@@ -221,12 +216,15 @@ def main() -> None:
         for flag, value in (("--data", args.data), ("--experiment", args.experiment), ("--mixes", args.mixes))
         if value  # fmt: skip
     )
-    WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "entity_sources.json").write_text(json.dumps({"machine": info, "results": results}, indent=1))
-    if args.results:
-        write_section(args.results, section(results, info, command), BEGIN, END)
-        log(f"wrote {args.results}")
-    print(markdown(results))
+    saved = {"machine": info, "results": results}
+    finish(
+        "entity_sources",
+        saved,
+        args.results,
+        section(results, info, command),
+        (BEGIN, END),
+        markdown(results),
+    )
 
 
 if __name__ == "__main__" and not worker_main({"fit": fit_mix}):

@@ -16,12 +16,22 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, run_worker, table, worker_main, write_section
+from common import (
+    DEFAULT_DATA,
+    ROOT,
+    finish,
+    load,
+    log,
+    machine,
+    run_worker,
+    section_head,
+    table,
+    worker_main,
+)
 
 SCRIPT = Path(__file__).resolve()
 EXPERIMENT = Path("experiments/entities-multi.toml")
@@ -132,14 +142,11 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def section(results: dict[str, Any], info: dict[str, str], command: str) -> str:
+    title = "Entities: variants of entities-multi judged as selection judges them (issue 9)"
     return (
-        "## Entities: variants of entities-multi judged as selection judges them (issue 9)\n\n"
-        f"- Date: {info['date']}; load average (1/5/15 min) {info['load']} at the start, "
-        f"{info.get('load_end', '?')} at the end.\n"
-        f"- Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']}; Python {info['python']}.\n"
-        f"- Command: `{command}`\n\n{markdown(results)}\n\nStrict span F1 on dev splits: ours = the shipped "
-        "corpus's validation split (all six types, then per type); each public corpus on the types it annotates; "
-        "mean = `validation.transfer.span_f1`, what `toolkit runs select` chooses by.\n"
+        f"{section_head(title, info, command)}{markdown(results)}\n\nStrict span F1 on dev splits: ours = the "
+        "shipped corpus's validation split (all six types, then per type); each public corpus on the types it "
+        "annotates; mean = `validation.transfer.span_f1`, what `toolkit runs select` chooses by.\n"
     )
 
 
@@ -157,15 +164,11 @@ def main() -> None:
     info = machine()
     results = run(args.data, args.experiment, rows)
     info["load_end"] = load()
-    WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "transfer.json").write_text(json.dumps({"machine": info, "results": results}, indent=1))
     command = f"python bench/transfer.py --experiment {args.experiment}" + (
         f" --rows '{args.rows}'" if args.rows else ""
     )
-    if args.results:
-        write_section(args.results, section(results, info, command), BEGIN, END)
-        log(f"wrote {args.results}")
-    print(markdown(results))
+    saved = {"machine": info, "results": results}
+    finish("transfer", saved, args.results, section(results, info, command), (BEGIN, END), markdown(results))
 
 
 if __name__ == "__main__" and not worker_main({"fit": fit_row}):
