@@ -175,6 +175,13 @@ def test_rules_find_amounts_percentages_dates_and_cues() -> None:
     assert [(s.label, s.text) for s in entity_spans(fr, "fr")] == [
         ("MONEY", "410 millions d'euros"), ("DATE", "jeudi"), ("PERCENT", "7,1 %"), ("DATE", "l'an dernier"),
     ]  # fmt: skip
+    words = "Son avait proposé un milliard de dollars, puis six milliards d'euros ; le Million Dollar Baby."
+    assert [(s.label, s.text) for s in entity_spans(words, "fr")] == [
+        ("MONEY", "un milliard de dollars"), ("MONEY", "six milliards d'euros"),
+    ]  # fmt: skip
+    assert [s.text for s in entity_spans("Billions of dollars, 26 cents, a billion euros.", "en")] == [
+        "Billions of dollars", "26 cents", "a billion euros",
+    ]  # fmt: skip
     cues = load_cues()
     text = (
         "It may sell a unit, people familiar with the matter said. Sales rose, the CEO said. It has 3 plants."
