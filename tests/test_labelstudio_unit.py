@@ -182,6 +182,13 @@ def test_rules_find_amounts_percentages_dates_and_cues() -> None:
     assert [s.text for s in entity_spans("Billions of dollars, 26 cents, a billion euros.", "en")] == [
         "Billions of dollars", "26 cents", "a billion euros",
     ]  # fmt: skip
+    # Guidelines 6.9: the demonstrative stays in, relative days are dates, "dernier" belongs to the date; text
+    # may come tokenised ("l ' an", "1 er").
+    dates = "Ce samedi 14 mai 2016 et lundi dernier, ce matin, l ' an prochain, le vendredi 1 er juillet, début 2016."
+    assert [s.text for s in entity_spans(dates, "fr")] == [
+        "Ce samedi 14 mai 2016", "lundi dernier", "ce matin", "l ' an prochain", "vendredi 1 er juillet",
+        "début 2016",
+    ]  # fmt: skip
     cues = load_cues()
     text = (
         "It may sell a unit, people familiar with the matter said. Sales rose, the CEO said. It has 3 plants."

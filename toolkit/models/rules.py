@@ -91,6 +91,9 @@ _MONTHS_EN = (
 )
 _MONTHS_FR = r"(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)"
 _YEAR = r"(?:19|20)\d{2}"
+_DAYS_FR = r"(?:[Ll]undi|[Mm]ardi|[Mm]ercredi|[Jj]eudi|[Vv]endredi|[Ss]amedi|[Dd]imanche)"
+_PERIODS_FR = r"(?:matin|soir|après-midi|week-end|nuit|mois(?:-ci| ci)?|semaine|année|trimestre)"
+_DAY_MONTH_FR = rf"(?:\d{{1,2}}|1 ?er) {_MONTHS_FR}"
 DATE_PATTERNS = {
     "en": re.compile(
         rf"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
@@ -100,12 +103,19 @@ DATE_PATTERNS = {
         rf"|\b(?:last|next|this) (?:year|month|week|quarter)\b|\bby the end of the year\b"
         rf"|\b(?:yesterday|today|tomorrow)\b|(?<![\w$€£.,]){_YEAR}(?![\w%])"
     ),
+    # Guidelines 6.9: a demonstrative stays in ("ce samedi 13 mai", "cette année"), relative days are dates ("hier",
+    # "ce matin"), "dernier"/"prochain" belong to the date; text may come tokenised ("l' an", "1 er").
     "fr": re.compile(
-        rf"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b"
-        rf"|\b(?:\d{{1,2}}|1er) {_MONTHS_FR}(?: {_YEAR})?\b|\b(?:fin |début |mi-)?{_MONTHS_FR}(?: {_YEAR})?\b"
+        rf"\b(?:[Cc]e|[Cc]et|[Cc]ette) (?:{_DAYS_FR}|{_PERIODS_FR})(?: {_DAY_MONTH_FR})?(?: {_YEAR})?\b"
+        rf"|\b{_DAYS_FR}(?: {_DAY_MONTH_FR}(?: {_YEAR})?)?(?: dernier| prochain)?\b"
+        rf"|\b{_DAY_MONTH_FR}(?: {_YEAR})?(?: dernier)?\b"
+        rf"|\b(?:fin |début |mi-|[Ll]e mois de |mois de )?{_MONTHS_FR}(?: {_YEAR})?(?: dernier| prochain)?\b"
+        rf"|\b(?:[Ff]in|[Dd]ébut|mi-) ?{_YEAR}\b"
         rf"|\bT[1-4] ?{_YEAR}\b|\b(?:premier|deuxième|second|troisième|quatrième) (?:trimestre|semestre)(?: {_YEAR})?\b"
-        rf"|\bl['’](?:an|année) (?:dernier|dernière|prochain|prochaine)\b|\ble mois (?:dernier|prochain)\b"
-        rf"|\bcette année\b|\bd['’]ici (?:la fin de l['’]année|{_YEAR})\b|\b(?:hier|aujourd['’]hui|demain)\b"
+        rf"|\b[Ll] ?['’] ?(?:an|année) (?:dernier|dernière|prochain|prochaine)\b"
+        rf"|\b[Ll]e mois (?:dernier|prochain)\b|\b[Ll]a semaine (?:dernière|prochaine)\b"
+        rf"|\bd ?['’] ?ici (?:la fin de l ?['’] ?année|{_YEAR})\b"
+        rf"|\b(?:[Hh]ier|[Aa]ujourd ?['’] ?hui|[Dd]emain)\b"
         rf"|(?<![\w$€£.,]){_YEAR}(?![\w%])"
     ),
 }
