@@ -34,6 +34,9 @@ def test_rule_regions_mark_money_percent_and_dates_in_both_languages():
         *["O", "O", "O", "O", "B-MONEY", "I-MONEY", "I-MONEY", "I-MONEY", "O", "B-DATE", "I-DATE"],
         *["O", "O"],
     ]
+    # Empty sentences first and last, and matches that start or end a sentence, keep their offsets.
+    assert rule_regions([[], ["2016"], [], ["5", "%"], []]) == ["B-DATE", "B-PERCENT", "I-PERCENT"]
+    assert rule_regions([[]]) == [] and rule_regions([]) == []
 
 
 def test_rule_features_change_the_model_where_rules_match():
