@@ -15,7 +15,7 @@ from toolkit.errors import ToolkitError
 from toolkit.project import DATA, SEED
 from toolkit.tasks import TaskSpec, task_spec
 from toolkit.training.experiments import Experiment, build_estimator, flatten, load_experiment
-from toolkit.training.judges import judge_headline, score_judges, transfer_score
+from toolkit.training.judges import judge_headline, score_judges, span_scores_on, transfer_score
 from toolkit.training.search import SearchOutcome, param_text, parse_search, run_search
 from toolkit.training.sources import LoadedSource, training_set
 
@@ -167,11 +167,7 @@ def _score_source(
     if not task.sequence:
         held = [label for label in labels if label in set(y)]
         return score_split(model, task, X, y, held, experiment.positive_label)[0]
-    from toolkit.models.metrics import span_metrics
-
-    kept = loaded.types
-    predicted = [[tag if tag == "O" or tag[2:] in kept else "O" for tag in tags] for tags in model.predict(X)]
-    return span_metrics(y, predicted)
+    return span_scores_on(model, X, y, loaded.types)
 
 
 def _check_positive_label(experiment: Experiment, labels: list[str], data_path: Path) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.tasks import TaskSpec
+from toolkit.training.sources import labels_of
 
 __all__ = [
     "ENTITY_JUDGES",
@@ -82,10 +83,11 @@ def _validation(folder: Path, task: TaskSpec) -> tuple[Any, list] | None:
     return task.xy(dataset["validation"])
 
 
-def _entity_scores(model: Any, X: Any, y: list) -> dict[str, float]:
+def span_scores_on(model: Any, X: Any, y: list, types: set[str]) -> dict[str, float]:
+    """Span scores of the model on sentences annotated for `types` only: a span of another type it predicts is
+    not counted against it (a DATE found in CoNLL-2003, which has no DATE layer)."""
     from toolkit.models.metrics import span_metrics
 
-    types = {tag[2:] for sentence in y for tag in sentence if tag != "O"}
     predicted = [
         [tag if tag == "O" or tag[2:] in types else "O" for tag in tags] for tags in model.predict(X)
     ]
@@ -116,7 +118,9 @@ def score_judges(model: Any, task: TaskSpec, folder: str | Path | None) -> dict[
             continue
         X, y = split
         scores[f"validation.{name}"] = (
-            _entity_scores(model, X, y) if judge is None else _claims_scores(model, judge, X, y)
+            span_scores_on(model, X, y, labels_of(task, y))
+            if judge is None
+            else _claims_scores(model, judge, X, y)
         )
     return scores
 

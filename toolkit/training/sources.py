@@ -25,7 +25,7 @@ from toolkit.errors import ToolkitError
 from toolkit.tasks import TaskSpec
 from toolkit.training.experiments import Experiment, Source
 
-__all__ = ["LoadedSource", "TrainingSet", "load_sources", "training_set"]
+__all__ = ["LoadedSource", "TrainingSet", "labels_of", "load_sources", "training_set"]
 
 
 @dataclass
@@ -73,7 +73,7 @@ def _xy(task: TaskSpec, split: Any, labels: dict[str, str]) -> tuple[Any, list, 
     return X[keep], [labels.get(y[i], y[i]) for i in keep], keep
 
 
-def _labels_of(task: TaskSpec, y: list) -> set[str]:
+def labels_of(task: TaskSpec, y: list) -> set[str]:
     if task.sequence:
         return {tag[2:] for sentence in y for tag in sentence if tag != "O"}
     return set(y)
@@ -103,7 +103,7 @@ def load_source(source: Source, task: TaskSpec) -> LoadedSource:
     if "validation" in dataset:
         vX, vy, _ = _xy(task, dataset["validation"], source.labels)
         validation = (vX, vy)
-    types = _labels_of(task, y) if task.sequence else set()
+    types = labels_of(task, y) if task.sequence else set()
     return LoadedSource(
         source=source,
         version=manifest["version"],
@@ -147,9 +147,9 @@ def training_set(
     n_primary = len(y)
     if not sources:
         return TrainingSet(X, y, groups, languages, n_primary, {}, [], skipped)
-    ours = _labels_of(task, y)
+    ours = labels_of(task, y)
     for loaded in sources:
-        extra = sorted(_labels_of(task, loaded.y) - ours)
+        extra = sorted(labels_of(task, loaded.y) - ours)
         if extra:
             raise ToolkitError(
                 f"{experiment.path}: source {loaded.source.name!r} has labels the corpus does not"
