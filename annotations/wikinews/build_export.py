@@ -29,7 +29,9 @@ from toolkit.text.sentences import split_sentences  # noqa: E402
 sys.path.insert(0, str(HERE.parent))
 import markup as sample  # noqa: E402
 
-OUTPUT = ROOT / "annotations" / "exports" / "wikinews" / "2026-11-30T220000Z.json"
+# A new snapshot per batch, the older ones kept (annotations are never overwritten): `toolkit dataset build` reads
+# the newest. Batch 1 is 2026-11-30T220000Z.json; batch 2 (60 French articles, 400 NewsSD sentences) is this one.
+OUTPUT = ROOT / "annotations" / "exports" / "wikinews" / "2026-12-01T063000Z.json"
 STATUSES = {"FACT", "REPORTED", "SPECULATIVE", "FORECAST", "OPINION"}
 REVIEWER = 4  # the Label Studio user who adjudicates double-annotated tasks
 
@@ -222,10 +224,14 @@ def write_sources(articles: dict[str, Article]) -> int:
         lines.append("")
     newssd = [a for a in articles.values() if a.source.startswith("newssd")]
     lines.append(f"## NewsSD-ENG sentences: {len(newssd)}, licence CC BY 4.0\n")
+    files = sorted({a.article_id.rsplit("-", 1)[0] for a in newssd})
+    ranges = ", ".join(
+        f"`{name}.txt` (tasks `{name}-001` to `{name}-{sum(a.article_id.startswith(name + '-') for a in newssd):03d}`)"
+        for name in files
+    )
     lines.append(
-        "Every line of `annotations/wikinews/en/newssd-train.txt` ends with its row in NewsSD-ENG's `train.csv`"
-        " (`# row N`); the tasks are `newssd-train-001` to "
-        f"`newssd-train-{len(newssd):03d}` in that order.\n"
+        "Every line of the NewsSD work files in `annotations/wikinews/en/` ends with its row in NewsSD-ENG's"
+        f" `train.csv` (`# row N`), and each line is a task, in that order: {ranges}.\n"
     )
     SOURCES.write_text("\n".join(lines), encoding="utf-8")
     return len(articles)
