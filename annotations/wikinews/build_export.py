@@ -30,8 +30,10 @@ sys.path.insert(0, str(HERE.parent))
 import markup as sample  # noqa: E402
 
 # A new snapshot per batch, the older ones kept (annotations are never overwritten): `toolkit dataset build` reads
-# the newest. Batch 1 is 2026-11-30T220000Z.json; batch 2 (60 French articles, 400 NewsSD sentences) is this one.
-OUTPUT = ROOT / "annotations" / "exports" / "wikinews" / "2026-12-01T063000Z.json"
+# the newest. Batch 1 is 2026-11-30T220000Z.json, batch 2 (60 French articles, 400 NewsSD sentences)
+# 2026-12-01T063000Z.json; batch 3 (120 French articles, 68 NewsSD sentences, 12 batch-2 articles adjudicated after a
+# second pass) is this one.
+OUTPUT = ROOT / "annotations" / "exports" / "wikinews" / "2026-12-01T073000Z.json"
 STATUSES = {"FACT", "REPORTED", "SPECULATIVE", "FORECAST", "OPINION"}
 REVIEWER = 4  # the Label Studio user who adjudicates double-annotated tasks
 

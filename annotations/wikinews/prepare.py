@@ -24,7 +24,7 @@ Work file layout (`build_export.py` reads it back and checks the text against th
 A status is FACT, REPORTED, SPECULATIVE, FORECAST, OPINION or NONE; SPLIT when the sentence holds two claims
 of different status marked inline as `{STATUS ...}`.
 
-    python annotations/wikinews/prepare.py [--data ../shared/data]
+    python annotations/wikinews/prepare.py [--data ../shared/data] [--batch 2] [--output annotations/wikinews]
 """
 
 from __future__ import annotations
@@ -58,6 +58,13 @@ FRENCH_ARTICLES = 230
 # English past 1,500. Each is its own task (the corpus has no article structure).
 NEWSSD_SENTENCES = 260
 MIN_SENTENCES, MAX_SENTENCES = 3, 40
+# Later batches (issue 9: more labelled news for SPECULATIVE, FORECAST and OPINION): every topic article is in
+# batch 1, so the next French articles are the longer unused ones (6-25 sentences, more claims per article read)
+# spread over the two years; the next English sentences are NewsSD-ENG training rows no earlier batch took, spread
+# over the file, in files of NEWSSD_PER_FILE so that annotators can share them. MEANTIME is used up by batch 1, and
+# batch 3 takes the last NewsSD rows: the CC BY English news in ../shared/data ends there.
+BATCHES = {2: (60, 400), 3: (120, 400)}  # batch: (French articles, NewsSD sentences)
+NEWSSD_PER_FILE = 200
 
 
 def digest(text: str) -> str:
@@ -197,15 +204,83 @@ def newssd(data: Path) -> list[tuple[str, str]]:
     return [("newssd-train", "\n".join(lines) + "\n")]
 
 
+def french_more(data: Path, done: set[str], count: int) -> list[tuple[str, str]]:
+    """`count` unused WiNER-fr articles of 6-25 sentences, evenly spread over the two years."""
+    records = []
+    for path in sorted(data.glob("winer-fr/*/*/*.txt")):
+        if path.stem in done:
+            continue
+        raw = path.read_text(encoding="utf-8")
+        title, _, raw_body = raw.partition("\n")
+        text = normalize(raw_body)
+        if 6 <= len(split_sentences(text, "fr")) <= 25:
+            records.append((path, title, raw_body, text))
+    step = max(1, len(records) // count)
+    urls = {}
+    for listing in sorted(data.glob("winer-fr/*/*-urls.txt")):
+        for line in listing.read_text(encoding="utf-8").splitlines():
+            article_id, _, url = line.partition("\t")
+            urls[article_id] = url.strip()
+    chosen = []
+    for path, title, raw_body, text in records[::step][:count]:
+        entities = winer_entities(path.with_suffix(".ann"), len(title) + 1, raw_body, text)
+        source = f"winer-fr {path.relative_to(data / 'winer-fr')}"
+        chosen.append((path.stem, work_file(title.strip(), urls.get(path.stem, ""), source, text, "fr", entities)))
+    return chosen
+
+
+def newssd_more(data: Path, used_rows: set[int], count: int, batch: int) -> list[tuple[str, str]]:
+    """`count` NewsSD-ENG training rows no earlier batch took, evenly spread, in files of NEWSSD_PER_FILE."""
+    import csv
+
+    with (data / "newssd-subjectivity" / "train.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    seen = set()
+    candidates = []
+    for number, row in enumerate(rows):
+        text = normalize(row["Sentence"])
+        if number + 2 in used_rows or text in seen:
+            continue
+        seen.add(text)
+        candidates.append((number + 2, text))
+    step = max(1, len(candidates) // count)
+    picked = candidates[::step][:count]
+    files = []
+    for part, first in enumerate(range(0, len(picked), NEWSSD_PER_FILE)):
+        lines = [
+            f"title: NewsSD-ENG training sentences, batch {batch} (one task each)",
+            "url: ",
+            "source: newssd-subjectivity train.csv",
+            "unit: sentence",
+            "",
+        ]
+        for row, text in picked[first : first + NEWSSD_PER_FILE]:
+            lines.append(f"? | {escape(text.replace(chr(10), ' '))}\t# row {row}")
+        files.append((f"newssd-train-{batch}{'abcdefgh'[part]}", "\n".join(lines) + "\n"))
+    return files
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--output", type=Path, default=HERE / "work")
+    parser.add_argument("--batch", type=int, choices=(1, *BATCHES), default=1)
     arguments = parser.parse_args()
-    for lang, records in (
-        ("fr", french(arguments.data)),
-        ("en", english(arguments.data) + newssd(arguments.data)),
-    ):
+    if arguments.batch == 1:
+        batches = (("fr", french(arguments.data)), ("en", english(arguments.data) + newssd(arguments.data)))
+    else:
+        articles, sentences = BATCHES[arguments.batch]
+        done = {path.stem for path in (HERE / "fr").glob("*.txt")}
+        used_rows = {
+            int(row)
+            for path in (HERE / "en").glob("newssd-train*.txt")
+            for row in re.findall(r"# row (\d+)", path.read_text("utf-8"))
+        }
+        batches = (
+            ("fr", french_more(arguments.data, done, articles)),
+            ("en", newssd_more(arguments.data, used_rows, sentences, arguments.batch)),
+        )
+    for lang, records in batches:
         folder = arguments.output / lang
         folder.mkdir(parents=True, exist_ok=True)
         for article_id, content in records:
