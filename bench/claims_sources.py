@@ -119,6 +119,17 @@ ROWS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, str], float]]]] 
         {"new_patterns": True, "C": 0.5, "patterns": ("subjectivity", "uncertainty")},
         [],
     ),
+    # experiments/claims-char-weak.toml: claims-transfer-weak with character 3-5-grams at C 2 (corpus of batches 1-3).
+    "claims-char-weak: + char 3-5-grams, C 2": (
+        {
+            "new_patterns": True,
+            "C": 2.0,
+            "use_char": True,
+            "char_ngram_range": (3, 5),
+            "patterns": ("subjectivity", "uncertainty"),
+        },
+        [(*SZEGED, 0.1), (*NEWSSD, 0.3)],
+    ),
 }
 CLASSES = ("SPECULATIVE", "REPORTED", "OPINION", "FORECAST")
 

@@ -1,6 +1,6 @@
 """Every benchmark in one run, written to bench/RESULTS.md (what `make bench` runs).
 
-    python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,entity_features,sources,transfer,hedges,claims,scaling,cli]
+    python bench/run.py --data ../shared/data --results bench/RESULTS.md [--only entities,entity_features,sources,transfer,batches,hedges,claims,scaling,cli]
     python bench/run.py --render .cache/bench/results.json --results bench/RESULTS.md   # re-render, no run
 
 Corpora absent from --data are skipped and said so. The per-source tables (`sources`, bench/entity_sources.py)
@@ -20,6 +20,7 @@ from typing import Any
 
 import claims_sources
 import cli_check
+import corpus_batches
 import entities
 import entity_features
 import entity_sources
@@ -28,7 +29,17 @@ import scaling
 import transfer
 from common import DEFAULT_DATA, ROOT, WORK, load, log, machine, table, versions, write_results, write_section
 
-SECTIONS = ("entities", "entity_features", "sources", "transfer", "hedges", "claims", "scaling", "cli")
+SECTIONS = (
+    "entities",
+    "entity_features",
+    "sources",
+    "transfer",
+    "batches",
+    "hedges",
+    "claims",
+    "scaling",
+    "cli",
+)
 # A doubling that costs up to this much is counted as linear: even CPU time wobbles a little between runs.
 LINEAR_TOLERANCE = 2.1
 
@@ -177,6 +188,8 @@ def report(results: dict[str, Any], info: dict[str, str], command: str, seconds:
         parts += ["", "Entities trained on several corpora at once: the section `entity-sources` below."]
     if "transfer" in results:
         parts += ["", "Variants of entities-multi judged on every dev set: the section `transfer` below."]
+    if "batches" in results:
+        parts += ["", "The corpus of batch 1 against batches 1-3: the section `corpus-batches` below."]
     for name, error in results.get("failed", {}).items():
         parts += ["", f"### {name}: FAILED", "```", error, "```"]
     return "\n".join(parts)
@@ -211,6 +224,7 @@ def main() -> None:
         "entity_features": entity_features,
         "sources": entity_sources,
         "transfer": transfer,
+        "batches": corpus_batches,
         "hedges": hedges,
         "claims": claims_sources,
         "scaling": scaling,
@@ -239,7 +253,7 @@ def _write(path: Path | None, text: str, results: dict[str, Any], info: dict[str
     """The report between the bench markers, the per-source tables in their own section; printed without a path."""
     sections = [
         (module.section(results[name], info, command), module.BEGIN, module.END)
-        for name, module in (("sources", entity_sources), ("transfer", transfer))
+        for name, module in (("sources", entity_sources), ("transfer", transfer), ("batches", corpus_batches))
         if name in results
     ]
     if path is None:
