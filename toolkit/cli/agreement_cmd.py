@@ -135,7 +135,7 @@ def register(root: typer.Typer) -> None:
         "agreement",
         cls=Command,
         epilog=example(
-            "toolkit agreement --file annotations/exports/wikinews/2026-11-30T220000Z.json -o agreement.json",
+            "toolkit agreement --file annotations/exports/wikinews/2026-12-01T073000Z.json -o agreement.json",
             'toolkit agreement --project "News claims" --log --adjudicate',
         ),
     )(agreement_command)
