@@ -73,6 +73,9 @@ def _both(*changes: Callable[[Any], Any]) -> Callable[[Any], Any]:
 # name → change to the experiment. Edit freely: every row is one fit (about two minutes for entities-multi).
 ROWS: dict[str, Callable[[Any], Any]] = {
     "as shipped": lambda experiment: experiment,
+    "WiNER's and HIPE's DATE not partial": _both(
+        _source("winer-fr", partial=()), _source("hipe2020-fr", partial=())
+    ),
     "alpha 0.5": _params(alpha=0.5),
     "alpha 2": _params(alpha=2.0),
     "word dropout 0.1": _params(word_dropout=0.1),

@@ -761,6 +761,26 @@ def test_an_unannotated_money_or_percent_stays_on_numbers_and_rule_matches():
     assert free._allowed_gold(gold, Batch(sentences), [["MONEY"]])[:, money].all()  # every O token
 
 
+def test_a_partly_annotated_type_opens_only_on_its_rule_matches():
+    """WiNER labels absolute dates only: its O on "jeudi" must not teach that "jeudi" is not a date, and its other
+    O tokens still say O (opened everywhere, DATE drifted onto ordinary words)."""
+    from toolkit.models.features import Batch
+
+    sentences = ["Il est venu jeudi et le 3 mai .".split()]
+    tags = ["O O O B-DATE O O B-DATE I-DATE O".split()]
+    tagger = EntityTagger(**FAST).fit(sentences, tags)
+    classes = list(tagger.classes_)
+    date = [classes.index("B-DATE"), classes.index("I-DATE")]
+    gold = np.array([classes.index(tag) for tag in "O O O O O O B-DATE I-DATE O".split()])  # WiNER's view
+    allowed = tagger._allowed_gold(gold, Batch(sentences), None, [["DATE"]])
+    may_be_date = [token for token, row in zip(sentences[0], allowed, strict=True) if row[date].any()]
+    assert may_be_date == ["jeudi", "3", "mai"]  # the rule's match; "3 mai" is gold DATE already
+    assert allowed[[3], [classes.index("O")]].all()  # O stays possible: a sum over both readings
+    assert tagger._allowed_gold(gold, Batch(sentences), None, [[]]) is None  # not partial: one tag per token
+    with pytest.raises(ValueError, match="partial_types has 2 entries"):
+        EntityTagger(**FAST).fit(sentences, tags, partial_types=[["DATE"], []])
+
+
 def test_tagger_rejects_bad_sample_weight():
     with pytest.raises(ValueError, match="one weight per sentence"):
         EntityTagger(**FAST).fit(X_TOK, Y_TOK, sample_weight=[1.0])

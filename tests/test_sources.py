@@ -155,6 +155,7 @@ def test_the_search_scores_corpus_rows_only_and_always_trains_on_the_sources():
         ('[[data.sources]]\nname = "x"\npath = "x"\nlabels = {A = 1}\n', r"`labels` must map labels to ours"),
         ('[[data.sources]]\nname = "x"\npath = "x"\nrequired = "yes"\n', r"`required` must be true or false"),
         ('[[data.sources]]\nname = "x"\npath = "x"\nwieght = 2\n', r"unknown key `wieght`"),
+        ('[[data.sources]]\nname = "x"\npath = "x"\npartial = "DATE"\n', r"`partial` must list entity types"),
         ('[[data.sources]]\nname = "test"\npath = "x"\n', r"the name 'test' is already taken"),
         ('sources = "x"\n', r"`data.sources` must be \[\[data.sources\]\] tables"),
     ],
@@ -181,6 +182,31 @@ def test_train_says_what_was_mixed_in_and_the_run_page_too(corpus, tmp_path, tra
     run_id = re.search(r"\(([0-9a-f]{32})\) in toolkit-entities", result.output).group(1)
     note = mlflow.get_run(run_id).data.tags["mlflow.note.content"]
     assert "**Mixed in:** conll (" in note and "absent, skipped: gone" in note
+
+
+def test_a_partial_type_reaches_the_tagger_for_that_source_only(corpus, tmp_path):
+    from toolkit.dataset import load_dataset
+    from toolkit.tasks import task_spec
+    from toolkit.training.sources import training_set
+
+    source = conll_corpus(tmp_path)
+    experiment = load_experiment(
+        write(tmp_path, ENTITIES + source_block(source, 'labels = {MISC = ""}\npartial = ["LOC"]\n'))
+    )
+    assert experiment.sources[0].partial == ("LOC",)
+    task = task_spec("entities")
+    train = load_dataset(corpus, "entities")[0]["train"]
+    X, y = task.xy(train)
+    mixed = training_set(experiment, task, X, y, list(train["article_id"]), list(train["lang"]))
+    partial = mixed.fit_params["partial_types"]
+    assert partial[: len(y)] == [[]] * len(y) and partial[len(y) :] == [["LOC"]] * (len(partial) - len(y))
+    plain = load_experiment(
+        write(tmp_path, ENTITIES + source_block(source, 'labels = {MISC = ""}\n'), "p.toml")
+    )
+    assert (
+        "partial_types"
+        not in training_set(plain, task, X, y, list(train["article_id"]), list(train["lang"])).fit_params
+    )
 
 
 def test_a_source_is_scored_on_the_types_it_annotates_only():

@@ -165,6 +165,7 @@ class EntityTagger(TokenFeatures, BaseEstimator):
         y: Sequence[Sequence[str]],
         sample_weight: Sequence[float] | np.ndarray | None = None,
         unannotated_types: Sequence[Sequence[str]] | None = None,
+        partial_types: Sequence[Sequence[str]] | None = None,
     ) -> EntityTagger:
         """Learn weights from sentences `X` (lists of tokens) and their BIO tags `y`.
 
@@ -172,7 +173,9 @@ class EntityTagger(TokenFeatures, BaseEstimator):
         half). `unannotated_types` gives, per sentence, the entity types its annotators did not label (a corpus
         with no MONEY layer): an O token of such a sentence may be any of those types (see
         `bound_unannotated`), so training sums over those paths instead of teaching that every amount of money
-        is O.
+        is O. `partial_types` gives, per sentence, the types its annotators labelled only in part (WiNER's and
+        HIPE's DATE is absolute dates, never "jeudi" or "le mois dernier"): an O token of such a sentence may be
+        that type only where that type's rule (toolkit.models.rules) matches it.
         """
         self._check_params()
         sentences = as_sentences(X)
@@ -180,10 +183,14 @@ class EntityTagger(TokenFeatures, BaseEstimator):
         if len(sentences) != len(tag_lists):
             raise ValueError(f"X has {len(sentences)} sentences but y has {len(tag_lists)}")
         weights = _sentence_weights(sample_weight, len(sentences))
-        if unannotated_types is not None and len(unannotated_types) != len(sentences):
-            raise ValueError(
-                f"unannotated_types has {len(unannotated_types)} entries but X has {len(sentences)} sentences"
-            )
+        for name, per_sentence in (
+            ("unannotated_types", unannotated_types),
+            ("partial_types", partial_types),
+        ):
+            if per_sentence is not None and len(per_sentence) != len(sentences):
+                raise ValueError(
+                    f"{name} has {len(per_sentence)} entries but X has {len(sentences)} sentences"
+                )
         if (weights == 0).any():  # a sentence weighted 0 takes no part, not even in the vocabularies
             keep = np.flatnonzero(weights)
             sentences, tag_lists, weights = (
@@ -193,6 +200,8 @@ class EntityTagger(TokenFeatures, BaseEstimator):
             )
             if unannotated_types is not None:
                 unannotated_types = [unannotated_types[i] for i in keep]
+            if partial_types is not None:
+                partial_types = [partial_types[i] for i in keep]
         for index, (tokens, tags) in enumerate(zip(sentences, tag_lists, strict=True)):
             if len(tokens) != len(tags):
                 raise ValueError(f"sentence {index}: {len(tokens)} tokens but {len(tags)} tags")
@@ -218,29 +227,43 @@ class EntityTagger(TokenFeatures, BaseEstimator):
             seed = check_random_state(self.random_state).randint(2**31 - 1)
             hidden = np.random.RandomState(seed).random_sample(len(gold)) < self.word_dropout
         regions = fold_regions(sentences, tag_lists, _GAZETTEER_FOLDS) if self.gazetteer else None
-        allowed = self._allowed_gold(gold, batch, unannotated_types)
+        allowed = self._allowed_gold(gold, batch, unannotated_types, partial_types)
         self._train(self._features(batch, hidden, regions), batch, gold, weights[batch.sentence], allowed)
         return self
 
     def _allowed_gold(
-        self, gold: np.ndarray, batch: Batch, unannotated_types: Sequence[Sequence[str]] | None
+        self,
+        gold: np.ndarray,
+        batch: Batch,
+        unannotated_types: Sequence[Sequence[str]] | None,
+        partial_types: Sequence[Sequence[str]] | None = None,
     ) -> np.ndarray | None:
         """(tokens, tags) booleans of the tags each token may have under its annotation, or None when every
         sentence is fully annotated (one tag per token)."""
-        if unannotated_types is None or not any(unannotated_types):
+        open_anywhere = unannotated_types is not None and any(unannotated_types)
+        open_on_rules = partial_types is not None and any(partial_types)
+        if not open_anywhere and not open_on_rules:
             return None
         n_tags = len(self.classes_)
         allowed = np.eye(n_tags, dtype=bool)[gold]
         columns = {t: [i for i, tag in enumerate(self.classes_) if tag[2:] == t] for t in self._types()}
+        matched = _rule_types(batch) if open_on_rules else None
         # An amount or a rate has a number in it or matches a rule: see `bound_unannotated`.
         plausible = (
-            _rule_plausible(batch) if self.bound_unannotated and set(_RULE_BOUND) & set(columns) else {}
+            _rule_plausible(batch, matched)
+            if self.bound_unannotated and set(_RULE_BOUND) & set(columns)
+            else {}
         )
-        for index, types in enumerate(unannotated_types):
+        for index in range(len(batch.sentences)):
             start, length = batch.starts[index], batch.lengths[index]
             tokens = start + np.flatnonzero(gold[start : start + length] == 0)  # O is column 0
-            for entity_type in set(types or ()) & set(columns):
+            anywhere = unannotated_types[index] if open_anywhere else ()
+            for entity_type in set(anywhere or ()) & set(columns):
                 where = tokens[plausible[entity_type][tokens]] if entity_type in plausible else tokens
+                allowed[np.ix_(where, columns[entity_type])] = True
+            on_rules = partial_types[index] if open_on_rules else ()
+            for entity_type in set(on_rules or ()) & set(columns):
+                where = tokens[matched[tokens] == entity_type]
                 allowed[np.ix_(where, columns[entity_type])] = True
         return allowed
 
@@ -415,12 +438,17 @@ class EntityTagger(TokenFeatures, BaseEstimator):
 _RULE_BOUND = ("MONEY", "PERCENT")
 
 
-def _rule_plausible(batch: Batch) -> dict[str, np.ndarray]:
-    """Per rule-bound type, per token: it holds a digit or lies in that type's rule match ("millions" of "10
-    millions de dollars", "jeudi")."""
+def _rule_types(batch: Batch) -> np.ndarray:
+    """Per token, the type of the rule match it lies in ("MONEY" for "millions" of "10 millions de dollars",
+    "DATE" for "jeudi"), or ""."""
     from toolkit.models.features import rule_regions
 
-    found = np.array([region[2:] for region in rule_regions(batch.sentences)], dtype=object)
+    return np.array([region[2:] for region in rule_regions(batch.sentences)], dtype=object)
+
+
+def _rule_plausible(batch: Batch, matched: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per rule-bound type, per token: it holds a digit or lies in that type's rule match."""
+    found = _rule_types(batch) if matched is None else matched
     tokens = (token for sentence in batch.sentences for token in sentence)
     digit = np.fromiter((any(c.isdigit() for c in token) for token in tokens), dtype=bool, count=len(found))
     return {entity_type: digit | (found == entity_type) for entity_type in _RULE_BOUND}

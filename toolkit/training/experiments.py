@@ -18,6 +18,7 @@
     path = "data/public/conll2003-en"
     weight = 0.5                    # each of its sentences counts half of one of the corpus's
     labels = {MISC = ""}            # its labels → ours; "" drops the label (entities: O; claims: the sentence)
+    partial = ["DATE"]              # entities: types it labels only in part (absolute dates): O may be one on a rule match
     required = false                # absent folder: skipped, and the run says so (default)
 
 Unknown sections or keys are refused with the file and key named, so a typo never silently trains defaults.
@@ -74,9 +75,12 @@ class Source:
     weight: float = 1.0
     labels: dict[str, str] = field(default_factory=dict)
     required: bool = False
+    partial: tuple[
+        str, ...
+    ] = ()  # entity types it labels only in part: see EntityTagger.fit(partial_types=...)
 
 
-SOURCE_KEYS = {"name", "path", "weight", "labels", "required"}
+SOURCE_KEYS = {"name", "path", "weight", "labels", "required", "partial"}
 
 
 @dataclass
@@ -202,7 +206,12 @@ def _sources(value: Any, path: Path) -> tuple[Source, ...]:
         required = item.get("required", False)
         if not isinstance(required, bool):
             raise ToolkitError(f"{where}: `required` must be true or false, got {toml_text(required)}")
-        sources.append(Source(name, Path(folder), float(weight), dict(labels), required))
+        partial = item.get("partial", [])
+        if not isinstance(partial, list) or not all(isinstance(kind, str) and kind for kind in partial):
+            raise ToolkitError(
+                f'{where}: `partial` must list entity types, e.g. ["DATE"], got {toml_text(partial)}'
+            )
+        sources.append(Source(name, Path(folder), float(weight), dict(labels), required, tuple(partial)))
     return tuple(sources)
 
 

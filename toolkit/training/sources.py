@@ -9,7 +9,9 @@ always trains, never scores a candidate). Each source joins with
   of that status leaves the source);
 - for entities, the **types it annotates** (those left after the map): an O token of a source with no DATE layer
   may still be a date, so the tagger sums over those paths instead of learning that dates are O
-  (`EntityTagger.fit(unannotated_types=...)`).
+  (`EntityTagger.fit(unannotated_types=...)`); and the types it annotates only **in part** (`partial =
+  ["DATE"]`: WiNER's and HIPE's dates are absolute ones, their "jeudi" is O): an O token of it may be that type
+  where our rule for the type matches (`EntityTagger.fit(partial_types=...)`).
 
 Each source's own validation split, mapped the same way, is scored on its own: `validation.<name>.*` in the run,
 the cross-source view of how the model carries. A source whose folder is absent is skipped and named in the
@@ -160,6 +162,7 @@ def training_set(
     Xs, ys = [X], list(y)
     groups, languages = list(groups), list(languages)
     annotated: list[set[str] | None] = [None] * n_primary
+    partial: list[tuple[str, ...]] = [()] * n_primary
     for loaded in sources:
         keep = range(len(loaded.y))
         if experiment.train_languages:
@@ -171,6 +174,7 @@ def training_set(
         languages += [loaded.languages[i] for i in keep]
         weights += [loaded.source.weight] * len(keep)
         annotated += [loaded.types] * len(keep)
+        partial += [loaded.source.partial] * len(keep)
     mixed_X = [row for part in Xs for row in part] if task.sequence else np.concatenate(Xs)
     fit_params: dict[str, Any] = {"sample_weight": np.asarray(weights)}
     if task.sequence:
@@ -178,4 +182,6 @@ def training_set(
         fit_params["unannotated_types"] = [
             [] if types is None else sorted(every_type - types) for types in annotated
         ]
+        if any(partial):
+            fit_params["partial_types"] = [list(types) for types in partial]
     return TrainingSet(mixed_X, ys, groups, languages, n_primary, fit_params, sources, skipped)
