@@ -155,7 +155,10 @@ def test_the_search_scores_corpus_rows_only_and_always_trains_on_the_sources():
         ('[[data.sources]]\nname = "x"\npath = "x"\nlabels = {A = 1}\n', r"`labels` must map labels to ours"),
         ('[[data.sources]]\nname = "x"\npath = "x"\nrequired = "yes"\n', r"`required` must be true or false"),
         ('[[data.sources]]\nname = "x"\npath = "x"\nwieght = 2\n', r"unknown key `wieght`"),
-        ('[[data.sources]]\nname = "x"\npath = "x"\npartial = "DATE"\n', r"`partial` must list entity types"),
+        (
+            '[[data.sources]]\nname = "x"\npath = "x"\npartial = ["DATE"]\n',
+            r"`partial` is for entity sources",
+        ),
         ('[[data.sources]]\nname = "test"\npath = "x"\n', r"the name 'test' is already taken"),
         ('sources = "x"\n', r"`data.sources` must be \[\[data.sources\]\] tables"),
     ],
@@ -194,6 +197,8 @@ def test_a_partial_type_reaches_the_tagger_for_that_source_only(corpus, tmp_path
         write(tmp_path, ENTITIES + source_block(source, 'labels = {MISC = ""}\npartial = ["LOC"]\n'))
     )
     assert experiment.sources[0].partial == ("LOC",)
+    with pytest.raises(ToolkitError, match=r'`partial` must list entity types, e\.g\. \["DATE"\], got "LOC"'):
+        load_experiment(write(tmp_path, ENTITIES + source_block(source, 'partial = "LOC"\n'), "bad.toml"))
     task = task_spec("entities")
     train = load_dataset(corpus, "entities")[0]["train"]
     X, y = task.xy(train)

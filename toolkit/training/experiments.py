@@ -75,9 +75,8 @@ class Source:
     weight: float = 1.0
     labels: dict[str, str] = field(default_factory=dict)
     required: bool = False
-    partial: tuple[
-        str, ...
-    ] = ()  # entity types it labels only in part: see EntityTagger.fit(partial_types=...)
+    # Entity types it labels only in part: see EntityTagger.fit(partial_types=...).
+    partial: tuple[str, ...] = ()
 
 
 SOURCE_KEYS = {"name", "path", "weight", "labels", "required", "partial"}
@@ -169,11 +168,11 @@ def load_experiment(path: str | Path) -> Experiment:
         search=dict(raw.get("search", {})),
         positive_label=data.get("positive_label"),
         train_languages=_languages(data.get("train_languages"), path),
-        sources=_sources(data.get("sources"), path),
+        sources=_sources(data.get("sources"), path, task),
     )
 
 
-def _sources(value: Any, path: Path) -> tuple[Source, ...]:
+def _sources(value: Any, path: Path, task: str) -> tuple[Source, ...]:
     """`[[data.sources]]` tables, each checked key by key."""
     if value is None:
         return ()
@@ -207,6 +206,10 @@ def _sources(value: Any, path: Path) -> tuple[Source, ...]:
         if not isinstance(required, bool):
             raise ToolkitError(f"{where}: `required` must be true or false, got {toml_text(required)}")
         partial = item.get("partial", [])
+        if partial and task != "entities":
+            raise ToolkitError(
+                f"{where}: `partial` is for entity sources (types labelled in part), not {task}"
+            )
         if not isinstance(partial, list) or not all(isinstance(kind, str) and kind for kind in partial):
             raise ToolkitError(
                 f'{where}: `partial` must list entity types, e.g. ["DATE"], got {toml_text(partial)}'
