@@ -45,9 +45,10 @@ def _datasets(workdir: Path) -> dict[str, Path]:
 
 def _score(result: Any, shared: set[str]) -> dict[str, Any]:
     from toolkit.models.metrics import classification_metrics, span_metrics
+    from toolkit.training.judges import judge_headline
 
     rows, truth, predicted = result.predictions["validation"]
-    claims = result.experiment.task == "claims"
+    claims = not result.task.sequence
     scores: dict[str, Any] = {"train rows": len(result.dataset["train"])}
     for lang in ("all", "fr", "en"):
         keep = [
@@ -63,11 +64,10 @@ def _score(result: Any, shared: set[str]) -> dict[str, Any]:
                 scores.update({label: metrics.get(f"f1.{label}", 0.0) for label in CLAIM_CLASSES})
         else:
             scores[lang] = span_metrics(gold, guess)["span_f1"]
-    headline = "macro_f1" if claims else "span_f1"
     for key, values in result.scores.items():
         judge = key.removeprefix("validation.")
         if key.startswith("validation.") and judge not in ("fr", "en") and isinstance(values, dict):
-            scores[judge] = values.get("f1" if judge == "szeged-wiki" else headline)
+            scores[judge] = values.get(judge_headline(result.task, judge))
     return scores
 
 

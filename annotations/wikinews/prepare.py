@@ -143,24 +143,39 @@ def work_file(title: str, url: str, source: str, text: str, lang: str, entities)
     return "\n".join(lines) + "\n"
 
 
-def french(data: Path) -> list[tuple[str, str]]:
+def _winer_urls(data: Path) -> dict[str, str]:
+    """WiNER-fr's article id → Wikinews page address, from its monthly listings."""
     urls = {}
     for listing in sorted(data.glob("winer-fr/*/*-urls.txt")):
         for line in listing.read_text(encoding="utf-8").splitlines():
             article_id, _, url = line.partition("\t")
             urls[article_id] = url.strip()
-    chosen, others = [], []
+    return urls
+
+
+def _winer_articles(data: Path):
+    """Every WiNER-fr article in file order: (path, title, raw body, normalised body, sentence count)."""
     for path in sorted(data.glob("winer-fr/*/*/*.txt")):
-        raw = path.read_text(encoding="utf-8")
-        title, _, raw_body = raw.partition("\n")
+        title, _, raw_body = path.read_text(encoding="utf-8").partition("\n")
         text = normalize(raw_body)
-        count = len(split_sentences(text, "fr"))
+        yield path, title, raw_body, text, len(split_sentences(text, "fr"))
+
+
+def _french_record(data: Path, path: Path, title: str, raw_body: str, text: str, url: str) -> tuple[str, str]:
+    """One French work file, WiNER's entities pre-filled."""
+    entities = winer_entities(path.with_suffix(".ann"), len(title) + 1, raw_body, text)
+    source = f"winer-fr {path.relative_to(data / 'winer-fr')}"
+    return path.stem, work_file(title.strip(), url, source, text, "fr", entities)
+
+
+def french(data: Path) -> list[tuple[str, str]]:
+    urls = _winer_urls(data)
+    chosen, others = [], []
+    for path, title, raw_body, text, count in _winer_articles(data):
         if not MIN_SENTENCES <= count <= MAX_SENTENCES:
             continue
-        entities = winer_entities(path.with_suffix(".ann"), len(title) + 1, raw_body, text)
         url = urls.get(path.stem, "")
-        source = f"winer-fr {path.relative_to(data / 'winer-fr')}"
-        record = (path.stem, work_file(title.strip(), url, source, text, "fr", entities))
+        record = _french_record(data, path, title, raw_body, text, url)
         (chosen if FRENCH_TOPICS.search(url + " " + title) else others).append(record)
     # Fill with other articles spread over the two years, deterministically.
     step = max(1, len(others) // max(1, FRENCH_ARTICLES - len(chosen)))
@@ -179,65 +194,53 @@ def english(data: Path) -> list[tuple[str, str]]:
     return records
 
 
-def newssd(data: Path) -> list[tuple[str, str]]:
-    """Every k-th NewsSD-ENG training sentence, one work file holding them, one task per sentence."""
+def _newssd_rows(data: Path) -> list[dict[str, str]]:
     import csv
 
     with (data / "newssd-subjectivity" / "train.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        return list(csv.DictReader(handle))
+
+
+def _newssd_file(title: str, rows: list[tuple[int, str]]) -> str:
+    """A work file of one task per sentence: each line ends with the sentence's row in train.csv."""
+    lines = [f"title: {title}", "url: ", "source: newssd-subjectivity train.csv", "unit: sentence", ""]
+    lines += [f"? | {escape(text.replace(chr(10), ' '))}\t# row {row}" for row, text in rows]
+    return "\n".join(lines) + "\n"
+
+
+def newssd(data: Path) -> list[tuple[str, str]]:
+    """Every k-th NewsSD-ENG training sentence, one work file holding them, one task per sentence."""
+    rows = _newssd_rows(data)
     step = len(rows) // NEWSSD_SENTENCES
-    lines = [
-        "title: NewsSD-ENG training sentences (one task each)",
-        "url: ",
-        "source: newssd-subjectivity train.csv",
-        "unit: sentence",
-        "",
-    ]
-    seen = set()
+    picked, seen = [], set()
     for number in range(0, len(rows), step):
         text = normalize(rows[number]["Sentence"])
         if text in seen or len(seen) == NEWSSD_SENTENCES:
             continue
         seen.add(text)
-        marked = escape(text.replace("\n", " "))
-        lines.append(f"? | {marked}\t# row {number + 2}")
-    return [("newssd-train", "\n".join(lines) + "\n")]
+        picked.append((number + 2, text))
+    return [("newssd-train", _newssd_file("NewsSD-ENG training sentences (one task each)", picked))]
 
 
 def french_more(data: Path, done: set[str], count: int) -> list[tuple[str, str]]:
     """`count` unused WiNER-fr articles of 6-25 sentences, evenly spread over the two years."""
-    records = []
-    for path in sorted(data.glob("winer-fr/*/*/*.txt")):
-        if path.stem in done:
-            continue
-        raw = path.read_text(encoding="utf-8")
-        title, _, raw_body = raw.partition("\n")
-        text = normalize(raw_body)
-        if 6 <= len(split_sentences(text, "fr")) <= 25:
-            records.append((path, title, raw_body, text))
+    records = [
+        (path, title, raw_body, text)
+        for path, title, raw_body, text, sentences in _winer_articles(data)
+        if path.stem not in done and 6 <= sentences <= 25
+    ]
     step = max(1, len(records) // count)
-    urls = {}
-    for listing in sorted(data.glob("winer-fr/*/*-urls.txt")):
-        for line in listing.read_text(encoding="utf-8").splitlines():
-            article_id, _, url = line.partition("\t")
-            urls[article_id] = url.strip()
-    chosen = []
-    for path, title, raw_body, text in records[::step][:count]:
-        entities = winer_entities(path.with_suffix(".ann"), len(title) + 1, raw_body, text)
-        source = f"winer-fr {path.relative_to(data / 'winer-fr')}"
-        chosen.append((path.stem, work_file(title.strip(), urls.get(path.stem, ""), source, text, "fr", entities)))
-    return chosen
+    urls = _winer_urls(data)
+    return [
+        _french_record(data, path, title, raw_body, text, urls.get(path.stem, ""))
+        for path, title, raw_body, text in records[::step][:count]
+    ]
 
 
 def newssd_more(data: Path, used_rows: set[int], count: int, batch: int) -> list[tuple[str, str]]:
     """`count` NewsSD-ENG training rows no earlier batch took, evenly spread, in files of NEWSSD_PER_FILE."""
-    import csv
-
-    with (data / "newssd-subjectivity" / "train.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    seen = set()
-    candidates = []
-    for number, row in enumerate(rows):
+    seen, candidates = set(), []
+    for number, row in enumerate(_newssd_rows(data)):
         text = normalize(row["Sentence"])
         if number + 2 in used_rows or text in seen:
             continue
@@ -245,19 +248,14 @@ def newssd_more(data: Path, used_rows: set[int], count: int, batch: int) -> list
         candidates.append((number + 2, text))
     step = max(1, len(candidates) // count)
     picked = candidates[::step][:count]
-    files = []
-    for part, first in enumerate(range(0, len(picked), NEWSSD_PER_FILE)):
-        lines = [
-            f"title: NewsSD-ENG training sentences, batch {batch} (one task each)",
-            "url: ",
-            "source: newssd-subjectivity train.csv",
-            "unit: sentence",
-            "",
-        ]
-        for row, text in picked[first : first + NEWSSD_PER_FILE]:
-            lines.append(f"? | {escape(text.replace(chr(10), ' '))}\t# row {row}")
-        files.append((f"newssd-train-{batch}{'abcdefgh'[part]}", "\n".join(lines) + "\n"))
-    return files
+    title = f"NewsSD-ENG training sentences, batch {batch} (one task each)"
+    return [
+        (
+            f"newssd-train-{batch}{'abcdefgh'[part]}",
+            _newssd_file(title, picked[first : first + NEWSSD_PER_FILE]),
+        )
+        for part, first in enumerate(range(0, len(picked), NEWSSD_PER_FILE))
+    ]
 
 
 def main() -> None:
